@@ -84,6 +84,8 @@ class Report:
     row_lines: dict[str, int] = field(default_factory=dict)
     unreadable: list[Unreadable] = field(default_factory=list)
     resolutions: list[GluedResolution] = field(default_factory=list)
+    # Units written inside cells (e.g. "元" in a 万元 column), keyed "table:row.column".
+    cell_units: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # parser notes (Chinese), e.g. encoding used
     text: str = ""  # normalised full text, used by pattern and crosscheck rules
     line_starts: list[int] = field(default_factory=lambda: [0])
