@@ -5,6 +5,7 @@ A new revision of the national format is a new YAML file here, not new code.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -42,6 +43,8 @@ class TableDef:
     rows: tuple[RowDef, ...]
     total_column: str | None = None
     positional: bool = False
+    # (left rows, right rows): per column, sum(left) == sum(right). Used to resolve glued digits.
+    column_sums: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
 
     def row(self, key: str) -> RowDef | None:
         for row in self.rows:
@@ -131,7 +134,7 @@ def _table_from_yaml(key: str, data: dict) -> TableDef:
         )
         for r in data["rows"]
     )
-    return TableDef(
+    table = TableDef(
         key=key,
         title=data.get("title", key),
         section=data.get("section", key),
@@ -141,6 +144,14 @@ def _table_from_yaml(key: str, data: dict) -> TableDef:
         total_column=data.get("total_column"),
         positional=bool(data.get("positional", False)),
     )
+    sums = []
+    for item in data.get("column_sums", []):
+        left = tuple(k for pattern in item["left"] for k in table.expand_rows(pattern))
+        right = tuple(
+            k for pattern in item["right"] for k in table.expand_rows(pattern) if k not in left
+        )
+        sums.append((left, right))
+    return dataclasses.replace(table, column_sums=tuple(sums))
 
 
 def format_from_yaml(data: dict, path: str = "") -> FormatDef:

@@ -89,12 +89,17 @@ def _detect_formats(doc: Document, formats: FormatSet, report: Report) -> None:
         winners = [fid for fid, score in scores.items() if score == best]
         if best > 0 and len(winners) == 1:
             report.table_formats[table_key] = winners[0]
+    old_markers = sum(1 for marker in _PRE_2019_MARKERS if marker in doc.compact) >= 2
+    if "applications" not in report.table_formats and (
+        old_markers or (report.year is not None and report.year < 2019)
+    ):
+        # The free-format statistics of the 2007 regulation era: not a 2019/2021-format report.
+        report.table_formats.clear()
+        report.pre_2019 = True
+        return
     report.format = report.table_formats.get("active_disclosure") or report.table_formats.get(
         "applications"
     )
-    if report.format is None:
-        old_markers = any(marker in doc.compact for marker in _PRE_2019_MARKERS)
-        report.pre_2019 = (report.year is not None and report.year < 2019) or old_markers
 
 
 def _fallback_format(formats: FormatSet, report: Report) -> FormatDef | None:

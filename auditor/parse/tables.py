@@ -13,6 +13,7 @@ import re
 from auditor.formats import RowDef, TableDef
 from auditor.model import GluedResolution, Report, Unreadable
 from auditor.parse.document import Document
+from auditor.parse.resolve import PendingRow, resolve_by_column_sums
 from auditor.parse.values import pipe_cells, read_row, scan_value_prefix
 
 _VALUE_START = re.compile(r"[0-9|/\\—–\-\n]|不适用")
@@ -34,7 +35,7 @@ def read_table(
     matches: list[tuple[RowDef, int, int]] = []
     cursor = start
     for row in table.rows:
-        found = doc.find(row.match, cursor, end)
+        found = _find_row(doc, row, cursor, end)
         if found is None:
             continue
         label_start = _with_enumerator(doc.compact, found[0], cursor)
@@ -42,6 +43,7 @@ def read_table(
         cursor = found[1]
     cells = report.tables.setdefault(table.key, {})
     found_rows = report.rows_found.setdefault(table.key, [])
+    pending: list[PendingRow] = []
     for index, (row, label_start, label_end) in enumerate(matches):
         next_start = matches[index + 1][1] if index + 1 < len(matches) else end
         text_from = doc.text_end(label_end)
@@ -51,7 +53,28 @@ def read_table(
         line = _line(doc, doc.text_offset(label_start))
         found_rows.append(row.key)
         report.row_lines[f"{table.key}:{row.key}"] = line
-        _read_into(doc, table, row, values_from, text_to, line, report, cells)
+        options = _read_into(doc, table, row, values_from, text_to, line, report, cells)
+        if options:
+            pending.append(PendingRow(row.key, options))
+    resolve_by_column_sums(table, pending, report)
+
+
+def _find_row(doc: Document, row: RowDef, start: int, end: int) -> tuple[int, int] | None:
+    """The row's label; a label followed by nothing at all (a heading over a broken Markdown
+    table) gives way to a later occurrence that is followed by values."""
+    first = doc.find(row.match, start, end)
+    found = first
+    for _ in range(3):
+        if found is None:
+            return first
+        after = doc.text_end(found[1])
+        stop = doc.text_offset(end) if end < len(doc.compact) else len(doc.text)
+        value_at = _skip_label_rest(doc.text, after, stop, len(row.label) + _LABEL_SLACK)
+        tokens, _ = scan_value_prefix(doc.text, value_at, stop)
+        if tokens:
+            return found
+        found = doc.find(row.match, found[1], end)
+    return first
 
 
 _ENUMERATOR = re.compile(r"(?:\d\.|\([一二三四五六七八九十]\)|[一二三四五六七八九十]、)$")
@@ -90,7 +113,8 @@ def _read_into(
     line: int,
     report: Report,
     cells: dict,
-) -> None:
+) -> list[list[str]]:
+    """Read one row into ``cells``; return the candidate splits if the row stayed ambiguous."""
     tokens, read_to = scan_value_prefix(doc.text, start, stop)
     raw = doc.text[start:read_to]
     columns = [table.columns[key] for key in row.columns]
@@ -108,6 +132,7 @@ def _read_into(
         report.resolutions.append(
             GluedResolution(table.key, row.key, " ".join(raw.split()), line, candidates, method, chosen)
         )
+    return outcome.options
 
 
 def read_positional_table(doc: Document, table: TableDef, region: tuple[int, int], report: Report) -> None:

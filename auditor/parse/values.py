@@ -24,6 +24,12 @@ _TOKEN = re.compile(
 )
 _SEPARATOR = re.compile(r"[ \t\n|\u3000]+")
 MAX_CANDIDATES = 20000
+MAX_OPTIONS = 64
+
+
+def to_number(token: str, column: ColumnDef) -> Number | None:
+    """The value of one token read into ``column`` (None when it is not a number)."""
+    return _to_number(token, column)[0]
 
 
 @dataclass(slots=True)
@@ -34,6 +40,8 @@ class RowValues:
     unreadable: dict[int, str] = field(default_factory=dict)
     units: dict[int, str] = field(default_factory=dict)
     glued: tuple[int, str, list[str] | None] | None = None  # (candidates, method, chosen)
+    # When several splits fit a glued row: every one of them (resolved later by column sums).
+    options: list[list[str]] = field(default_factory=list)
 
 
 def scan_value_prefix(text: str, start: int, stop: int) -> tuple[list[tuple[str, str]], int]:
@@ -120,7 +128,7 @@ def read_row(
     if len(tokens) > expected or any(kind == "blank" for kind, _ in tokens):
         for index in range(expected):
             result.unreadable[index] = (
-                f"读到{len(tokens)}个值，应为{expected}个，无法确定对应关系（原文：{raw.strip()[:40]}）"
+                f"读到{len(tokens)}个值，应为{expected}个，无法确定对应关系（原文：{_excerpt(raw)}）"
             )
         return result
     return _split_glued(tokens, columns, total_column, raw)
@@ -144,16 +152,22 @@ def _split_glued(
         result.glued = (1, method, list(chosen))
         return result
     if not candidates:
-        reason = f"读到{len(tokens)}个值（{raw.strip()[:40]}），少于应有的{len(columns)}个，且无法拆分"
+        reason = f"读到{len(tokens)}个值（{_excerpt(raw)}），少于应有的{len(columns)}个，且无法拆分"
         if any(len(t) > 1 for _, t in tokens):
-            reason = f"数字粘连（{raw.strip()[:40]}），没有符合本行合计关系的拆分方式"
+            reason = f"数字粘连（{_excerpt(raw)}），没有符合本行合计关系的拆分方式"
         result.glued = (0, "ambiguous", None)
     else:
-        reason = f"数字粘连（{raw.strip()[:40]}），有{len(candidates)}种拆分方式都说得通，无法确定"
+        reason = f"数字粘连（{_excerpt(raw)}），有{len(candidates)}种拆分方式都说得通，无法确定"
         result.glued = (len(candidates), "ambiguous" if method != "too_many" else method, None)
+        if len(candidates) <= MAX_OPTIONS:
+            result.options = candidates
     for index in range(len(columns)):
         result.unreadable[index] = reason
     return result
+
+
+def _excerpt(raw: str) -> str:
+    return " ".join(raw.split())[:40]
 
 
 def _store(result: RowValues, index: int, token: str, column: ColumnDef) -> None:
