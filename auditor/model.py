@@ -128,11 +128,20 @@ class Report:
                 for key, info in self.sections.items()
             },
             "tables": {
-                table: {row: {col: json_number(v) for col, v in cells.items()} for row, cells in rows.items()}
+                table: {
+                    row: {col: json_number(v) for col, v in cells.items()}
+                    for row, cells in rows.items()
+                }
                 for table, rows in self.tables.items()
             },
             "unreadable": [
-                {"table": u.table, "row": u.row, "column": u.column, "reason": u.reason, "line": u.line}
+                {
+                    "table": u.table,
+                    "row": u.row,
+                    "column": u.column,
+                    "reason": u.reason,
+                    "line": u.line,
+                }
                 for u in self.unreadable
             ],
         }
@@ -140,7 +149,11 @@ class Report:
 
 def json_number(value: Number) -> int | float | str:
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and "." not in str(value) else float(value)
+        return (
+            int(value)
+            if value == value.to_integral_value() and "." not in str(value)
+            else float(value)
+        )
     return value
 
 

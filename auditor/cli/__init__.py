@@ -10,8 +10,12 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
-@click.version_option(__version__, "-V", "--version", prog_name="audit (xxgk-auditor)", message="%(prog)s %(version)s")
-@click.option("--debug", is_flag=True, help="出错时显示完整的 Python 调用栈（开发者用）。 Show tracebacks.")
+@click.version_option(
+    __version__, "-V", "--version", prog_name="audit (xxgk-auditor)", message="%(prog)s %(version)s"
+)
+@click.option(
+    "--debug", is_flag=True, help="出错时显示完整的 Python 调用栈（开发者用）。 Show tracebacks."
+)
 @click.pass_context
 def main(ctx: click.Context, debug: bool) -> None:
     """政府信息公开工作年度报告合规审核工具 (xxgk-auditor)。

@@ -15,8 +15,8 @@ from auditor.model import Report
 from auditor.parse.document import Document
 from auditor.parse.metadata import (
     find_period_year,
-    find_publisher,
     find_published,
+    find_publisher,
     find_signature_agency,
     find_title,
 )

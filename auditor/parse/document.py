@@ -46,7 +46,9 @@ class Document:
             return 0
         return self.offsets[min(compact_end, len(self.offsets)) - 1] + 1
 
-    def find(self, phrases: tuple[str, ...], start: int = 0, end: int | None = None) -> tuple[int, int] | None:
+    def find(
+        self, phrases: tuple[str, ...], start: int = 0, end: int | None = None
+    ) -> tuple[int, int] | None:
         """Earliest occurrence of any phrase in ``compact[start:end]`` as (start, end)."""
         end = len(self.compact) if end is None else end
         best: tuple[int, int] | None = None
@@ -54,6 +56,8 @@ class Document:
             if not phrase:
                 continue
             at = self.compact.find(phrase, start, end)
-            if at >= 0 and (best is None or at < best[0] or (at == best[0] and at + len(phrase) > best[1])):
+            if at >= 0 and (
+                best is None or at < best[0] or (at == best[0] and at + len(phrase) > best[1])
+            ):
                 best = (at, at + len(phrase))
         return best

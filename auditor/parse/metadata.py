@@ -7,18 +7,45 @@ from datetime import date
 
 from auditor.text import compact
 
-_TITLE_AGENCY_FIRST = re.compile(r"(?P<agency>[^\d]{2,40}?)(?P<year>(?:19|20)\d{2})年度?政府信息公开(?:工作)?年度?报告")
-_TITLE_YEAR_FIRST = re.compile(r"(?P<year>(?:19|20)\d{2})年度?(?P<agency>[^\d]{2,40}?)政府信息公开(?:工作)?年度?报告")
+_TITLE_AGENCY_FIRST = re.compile(
+    r"(?P<agency>[^\d]{2,40}?)(?P<year>(?:19|20)\d{2})年度?政府信息公开(?:工作)?年度?报告"
+)
+_TITLE_YEAR_FIRST = re.compile(
+    r"(?P<year>(?:19|20)\d{2})年度?(?P<agency>[^\d]{2,40}?)政府信息公开(?:工作)?年度?报告"
+)
 _TITLE_PREFIX = re.compile(r"^(?:标题|题目|名称)[:：]")
 _AGENCY_OK = re.compile(r"^[\u4e00-\u9fff()（）·]{2,40}$")
-_PUBLISHER = re.compile(r"(?:发布机构|发文机关|来源)[:：][ \t]*(?P<agency>[\u4e00-\u9fff()（）]{2,30})(?=[ \t]*(?:\n|$))", re.MULTILINE)
+_PUBLISHER = re.compile(
+    r"(?:发布机构|发文机关|来源)[:：][ \t]*(?P<agency>[\u4e00-\u9fff()（）]{2,30})(?=[ \t]*(?:\n|$))",
+    re.MULTILINE,
+)
 _PERIOD_YEAR = re.compile(r"((?:19|20)\d{2})年1月1日(?:起)?(?:至|到|-|—)")
 _DATED = re.compile(
     r"(?:发布时间|发布日期|发文日期|成文日期|印发日期|时间|日期)[:：][ \t]*"
     r"(?P<y>(?:19|20)\d{2})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})"
 )
-_SIGNATURE_DATE = re.compile(r"(?m)^[ \t]*(?P<y>(?:19|20)\d{2})[ \t]*年[ \t]*(?P<m>\d{1,2})[ \t]*月[ \t]*(?P<d>\d{1,2})[ \t]*日[ \t]*$")
-_AGENCY_SUFFIXES = ("政府", "局", "委员会", "中心", "办公室", "办公厅", "厅", "委", "院", "管委会", "办事处", "公司", "所", "处", "站", "队", "会")
+_SIGNATURE_DATE = re.compile(
+    r"(?m)^[ \t]*(?P<y>(?:19|20)\d{2})[ \t]*年[ \t]*(?P<m>\d{1,2})[ \t]*月[ \t]*(?P<d>\d{1,2})[ \t]*日[ \t]*$"
+)
+_AGENCY_SUFFIXES = (
+    "政府",
+    "局",
+    "委员会",
+    "中心",
+    "办公室",
+    "办公厅",
+    "厅",
+    "委",
+    "院",
+    "管委会",
+    "办事处",
+    "公司",
+    "所",
+    "处",
+    "站",
+    "队",
+    "会",
+)
 
 
 def _clean_agency(raw: str) -> str | None:

@@ -86,7 +86,9 @@ def _all_sums_hold(table: TableDef, columns, known: dict, trial: dict[str, list[
     return used > 0
 
 
-def _value(known: dict, trial: dict[str, list[str]], row: str, index: int, column: str) -> Number | None:
+def _value(
+    known: dict, trial: dict[str, list[str]], row: str, index: int, column: str
+) -> Number | None:
     if row in trial:
         piece = trial[row][index]
         try:

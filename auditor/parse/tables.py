@@ -27,9 +27,7 @@ def locate_table(doc: Document, table: TableDef, region: tuple[int, int]) -> int
     return found[0] if found else None
 
 
-def read_table(
-    doc: Document, table: TableDef, region: tuple[int, int], report: Report
-) -> None:
+def read_table(doc: Document, table: TableDef, region: tuple[int, int], report: Report) -> None:
     """Read every row of ``table`` found in the compact ``region`` into ``report``."""
     start, end = region
     matches: list[tuple[RowDef, int, int]] = []
@@ -130,12 +128,16 @@ def _read_into(
     if outcome.glued is not None:
         candidates, method, chosen = outcome.glued
         report.resolutions.append(
-            GluedResolution(table.key, row.key, " ".join(raw.split()), line, candidates, method, chosen)
+            GluedResolution(
+                table.key, row.key, " ".join(raw.split()), line, candidates, method, chosen
+            )
         )
     return outcome.options
 
 
-def read_positional_table(doc: Document, table: TableDef, region: tuple[int, int], report: Report) -> None:
+def read_positional_table(
+    doc: Document, table: TableDef, region: tuple[int, int], report: Report
+) -> None:
     """Table 4: one line of 15 numbers under truncated headers, read by position."""
     start, end = region
     header = doc.find(("总计",), start, end) or doc.find(table.anchors, start, end)
@@ -190,7 +192,9 @@ def read_positional_table(doc: Document, table: TableDef, region: tuple[int, int
         width += len(row.columns)
     if outcome.glued is not None:
         candidates, method, chosen = outcome.glued
-        report.resolutions.append(GluedResolution(table.key, "*", raw, line, candidates, method, chosen))
+        report.resolutions.append(
+            GluedResolution(table.key, "*", raw, line, candidates, method, chosen)
+        )
 
 
 def _count_numbers(tokens: list[tuple[str, str]]) -> int:

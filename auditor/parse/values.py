@@ -114,7 +114,9 @@ def read_row(
     if len(tokens) < expected and pipes is not None and len(pipes) == expected:
         # Explicit empty cells between pipes: positions are known.
         tokens = [
-            ("num", cell) if _TOKEN.fullmatch(cell) and cell not in BLANK_MARKERS else ("blank", cell)
+            ("num", cell)
+            if _TOKEN.fullmatch(cell) and cell not in BLANK_MARKERS
+            else ("blank", cell)
             for cell in pipes
         ]
     if len(tokens) == expected:
