@@ -140,7 +140,11 @@ def _split_glued(
     tokens: list[tuple[str, str]], columns: list[ColumnDef], total_column: str | None, raw: str
 ) -> RowValues:
     result = RowValues()
-    candidates = list(_splits([t for _, t in tokens], columns))
+    pieces = [t for _, t in tokens]
+    if sum(len(t) for t in pieces) == len(columns) and all(t.isdigit() for t in pieces):
+        candidates = [list("".join(pieces))]  # as many digits as cells: one digit each
+    else:
+        candidates = list(_splits(pieces, columns))
     method = "unique"
     if len(candidates) > 1 and total_column is not None:
         method = "row_total"
@@ -215,6 +219,9 @@ def _piece_fits(piece: str, column: ColumnDef) -> bool:
 def _splits(tokens: list[str], columns: list[ColumnDef]):
     """Every way to cut the tokens into ``len(columns)`` pieces, each valid for its column."""
     count = 0
+    # Characters left after each token (to stop early when too few remain for the columns left).
+    after = [sum(len(t) for t in tokens[i + 1 :]) for i in range(len(tokens))]
+    later_tokens = [len(tokens) - i - 1 for i in range(len(tokens))]
 
     def walk(token_index: int, offset: int, col_index: int, pieces: list[str]):
         nonlocal count
@@ -229,7 +236,12 @@ def _splits(tokens: list[str], columns: list[ColumnDef]):
             return
         token = tokens[token_index]
         column = columns[col_index]
+        columns_left = len(columns) - col_index - 1
+        if later_tokens[token_index] > columns_left:
+            return
         for end in range(offset + 1, len(token) + 1):
+            if len(token) - end + after[token_index] < columns_left:
+                break  # too few characters left for the remaining columns
             piece = token[offset:end]
             if not _piece_fits(piece, column):
                 # A longer piece can only become valid for money ("1." → "1.5") or a bare sign.
