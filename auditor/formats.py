@@ -31,6 +31,7 @@ class RowDef:
     label: str
     match: tuple[str, ...]  # compacted phrases that identify the row
     columns: tuple[str, ...]
+    compact_label: str = ""  # the label without spaces and punctuation variants
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +132,7 @@ def _table_from_yaml(key: str, data: dict) -> TableDef:
             label=r["label"],
             match=tuple(compact(m) for m in r.get("match", [r["label"]])),
             columns=tuple(r.get("columns", all_columns)),
+            compact_label=compact(r["label"]),
         )
         for r in data["rows"]
     )

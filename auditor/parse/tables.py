@@ -22,29 +22,27 @@ _LABEL_SLACK = 12
 
 
 def locate_table(doc: Document, table: TableDef, region: tuple[int, int]) -> int | None:
-    """Compact offset where the table starts inside ``region``, or None when it is not there."""
-    found = doc.find(table.anchors, region[0], region[1])
-    return found[0] if found else None
+    """Compact offset where the table starts inside ``region``, or None when it is not there.
+
+    Anchors are tried in the order the format definition lists them (most specific first).
+    """
+    for anchor in table.anchors:
+        found = doc.find((anchor,), region[0], region[1])
+        if found:
+            return found[0]
+    return None
 
 
 def read_table(doc: Document, table: TableDef, region: tuple[int, int], report: Report) -> None:
     """Read every row of ``table`` found in the compact ``region`` into ``report``."""
     start, end = region
-    matches: list[tuple[RowDef, int, int]] = []
-    cursor = start
-    for row in table.rows:
-        found = _find_row(doc, row, cursor, end)
-        if found is None:
-            continue
-        label_start = _with_enumerator(doc.compact, found[0], cursor)
-        matches.append((row, label_start, found[1]))
-        cursor = found[1]
+    matches = _match_rows(doc, table, start, end)
     cells = report.tables.setdefault(table.key, {})
     found_rows = report.rows_found.setdefault(table.key, [])
     pending: list[PendingRow] = []
     for index, (row, label_start, label_end) in enumerate(matches):
         next_start = matches[index + 1][1] if index + 1 < len(matches) else end
-        text_from = doc.text_end(label_end)
+        text_from = doc.text_end(_consume_label(doc.compact, label_start, label_end, row))
         text_to = doc.text_offset(next_start) if next_start < len(doc.compact) else len(doc.text)
         label_len = len(row.label) - len(row.match[0]) + _LABEL_SLACK
         values_from = _skip_label_rest(doc.text, text_from, text_to, label_len)
@@ -55,6 +53,31 @@ def read_table(doc: Document, table: TableDef, region: tuple[int, int], report: 
         if options:
             pending.append(PendingRow(row.key, options))
     resolve_by_column_sums(table, pending, report)
+
+
+def _match_rows(
+    doc: Document, table: TableDef, start: int, end: int
+) -> list[tuple[RowDef, int, int]]:
+    """Row labels in table order; rows printed out of order are looked for again afterwards."""
+    matches: list[tuple[RowDef, int, int]] = []
+    missing: list[RowDef] = []
+    cursor = start
+    for row in table.rows:
+        found = _find_row(doc, row, cursor, end)
+        if found is None:
+            missing.append(row)
+            continue
+        matches.append((row, _with_enumerator(doc.compact, found[0], cursor), found[1]))
+        cursor = found[1]
+    for row in missing:
+        found = _find_row(doc, row, start, end)
+        if found is None or any(
+            s <= found[0] < e or found[0] <= s < found[1] for _, s, e in matches
+        ):
+            continue
+        matches.append((row, _with_enumerator(doc.compact, found[0], start), found[1]))
+    matches.sort(key=lambda item: item[1])
+    return matches
 
 
 def _find_row(doc: Document, row: RowDef, start: int, end: int) -> tuple[int, int] | None:
@@ -87,6 +110,21 @@ def _with_enumerator(compact: str, start: int, floor: int) -> int:
     return match.start() if match else start
 
 
+def _consume_label(compact: str, start: int, end: int, row: RowDef) -> int:
+    """Extend a matched label phrase over the rest of the row's label, even across line breaks
+    (`(二)部分公开(区分处理的,只计这一情` ⏎ `形,不计其他情形) 447 7 …`)."""
+    label = row.compact_label
+    at = label.find(compact[start:end])
+    if at < 0:
+        return end
+    rest = label[at + end - start :]
+    size = 0
+    limit = min(len(rest), len(compact) - end)
+    while size < limit and compact[end + size] == rest[size]:
+        size += 1
+    return end + size
+
+
 def _skip_label_rest(text: str, start: int, stop: int, slack: int) -> int:
     """Skip what is left of a row label (e.g. `(区分处理的,只计这一情形…)`) before its values."""
     seen = 0
@@ -114,9 +152,16 @@ def _read_into(
 ) -> list[list[str]]:
     """Read one row into ``cells``; return the candidate splits if the row stayed ambiguous."""
     tokens, read_to = scan_value_prefix(doc.text, start, stop)
-    raw = doc.text[start:read_to]
     columns = [table.columns[key] for key in row.columns]
-    pipes = pipe_cells(raw) if "|" in raw else None
+    if len(tokens) > len(columns):
+        # More values than cells: the values on the label's own line belong to the row.
+        line_end = doc.text.find("\n", start, read_to)
+        if line_end > 0:
+            first_line, first_end = scan_value_prefix(doc.text, start, line_end)
+            if len(first_line) == len(columns):
+                tokens, read_to = first_line, first_end
+    raw = doc.text[start:read_to]
+    pipes = pipe_cells(raw, len(columns)) if "|" in raw else None
     outcome = read_row(tokens, columns, table.total_column, raw, pipes)
     values = {columns[i].key: v for i, v in outcome.values.items()}
     if values:

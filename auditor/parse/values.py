@@ -68,14 +68,20 @@ def scan_value_prefix(text: str, start: int, stop: int) -> tuple[list[tuple[str,
     return tokens, pos
 
 
-def pipe_cells(text: str) -> list[str]:
-    """Cells of a `|`-separated run, outer empty cells dropped."""
+def pipe_cells(text: str, expected: int) -> list[str] | None:
+    """Cells of a `|`-separated run when their number matches ``expected`` (empty cells kept).
+
+    Text before the first pipe counts as a cell only when it is not empty; trailing empty cells
+    (colspan padding) are dropped until the count fits.
+    """
     cells = [c.strip() for c in text.split("|")]
-    while cells and not cells[0]:
+    if cells and not cells[0]:
         cells.pop(0)
-    while cells and not cells[-1]:
+    if cells and not cells[-1]:
         cells.pop()
-    return cells
+    while len(cells) > expected and not cells[-1]:
+        cells.pop()
+    return cells if len(cells) == expected else None
 
 
 def _to_number(token: str, column: ColumnDef) -> tuple[Number | None, str | None, str | None]:
@@ -105,13 +111,13 @@ def read_row(
     """Map value tokens onto ``columns``; never invents a value."""
     result = RowValues()
     expected = len(columns)
-    if not tokens and pipes is not None and len(pipes) == expected and not any(pipes):
+    if not tokens and pipes is not None and not any(pipes):
         tokens = [("blank", "")] * expected
     if not tokens:
         for index in range(expected):
             result.unreadable[index] = "该行没有填写数值（空白）"
         return result
-    if len(tokens) < expected and pipes is not None and len(pipes) == expected:
+    if len(tokens) < expected and pipes is not None:
         # Explicit empty cells between pipes: positions are known.
         tokens = [
             ("num", cell)
