@@ -10,6 +10,7 @@ import pytest
 from auditor.engine import audit_report, load_ruleset
 
 SAMPLES = Path(__file__).resolve().parent.parent / "reports-in"
+CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("auditor.parse") is None,
     reason="parser (auditor.parse) not available yet",
@@ -48,3 +49,15 @@ def test_sample_002_has_injected_spam(ruleset):
     assert len(spam) == 1 and spam[0].severity in ("warning", "error")
     assert "365bet" in spam[0].message
     assert not any(f.rule == "other_matters.fee_statement" for f in findings)  # 2020: not required
+
+
+def test_mixed_format_is_one_finding_not_a_cascade_of_missing_rows() -> None:
+    """洪泽区 2024 prints (六)其他处理 as one 2019-style row under 2021 headers."""
+    pytest.importorskip("pdfplumber")
+    path = CORPUS / "zxj6827111-blip__KIROGOVCOMPARE" / "hzq2024_working.pdf"
+    from auditor.parse import parse_path
+
+    findings = audit_report(parse_path(path), load_ruleset())
+    rules = [f.rule for f in findings]
+    assert "format.mixed" in rules
+    assert not [f for f in findings if f.kind == "row"], rules

@@ -18,15 +18,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _peers() -> Path | None:
-    for shared in (REPO.parent / "shared", Path("/work/shared")):
-        peers = shared / "corpus" / "peers"
-        if peers.is_dir():
-            return peers
-    return None
-
-
-PEERS = _peers()
+# Copies of ../shared/corpus/peers, so that the tests run on a clean clone.
+PEERS: Path | None = REPO / "tests" / "fixtures" / "corpus"
+if not PEERS.is_dir():
+    PEERS = None
 needs_corpus = pytest.mark.skipif(PEERS is None, reason="shared/corpus/peers not available")
 
 
