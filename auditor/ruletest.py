@@ -175,6 +175,7 @@ def build_case_reports(case: Case, ruleset: RuleSet) -> tuple[Report, Report | N
         ("unreadable", "unreadable"),
         ("extra_text", "extra_text"),
         ("section_order", "section_order"),
+        ("headings", "headings"),
     ):
         if key in raw:
             overrides[target] = raw[key]

@@ -1,4 +1,5 @@
-"""``section``: required sections present (``check: present``) and in order (``check: order``)."""
+"""``section``: required sections present (``check: present``), in order (``check: order``) and
+numbered as the format numbers them (``check: numbering``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ PLACEHOLDERS = {
     "missing": "所缺章节（一个或多个）",
     "expected_order": "规定的章节顺序",
     "actual_order": "报告中实际的章节顺序",
+    "heading": "报告中该章节的实际标题（check: numbering）",
 }
 
 
@@ -60,6 +62,9 @@ def evaluate(rule: Rule, compiled: Compiled, ev: EvalContext) -> list[Outcome]:
         finding = make_finding(rule, ev, values, section=first_wrong, line=found[first_wrong].line)
         return [Outcome("fire", "章节顺序", "章节顺序与规定不符", finding)]
 
+    if compiled.check == "numbering":
+        return _numbering(rule, compiled, ev)
+
     missing = [(k, h) for k, h in compiled.sections if k not in found]
     if not missing:
         return [Outcome("pass", "章节", f"{len(compiled.sections)} 个章节均已找到")]
@@ -75,3 +80,20 @@ def evaluate(rule: Rule, compiled: Compiled, ev: EvalContext) -> list[Outcome]:
         finding = make_finding(rule, ev, values, section=key)
         outcomes.append(Outcome("fire", heading, f"缺少章节「{heading}」", finding))
     return outcomes
+
+
+def _numbering(rule: Rule, compiled: Compiled, ev: EvalContext) -> list[Outcome]:
+    """A section found under another numeral (e.g. 四 headed 三、…)."""
+    outcomes = []
+    for key, canonical in compiled.sections:
+        info = ev.report.sections.get(key)
+        if info is None:
+            continue
+        numeral = canonical.split("、", 1)[0]
+        actual = info.heading.lstrip().split("、", 1)[0]
+        if actual == numeral:
+            continue
+        values = {"section_label": canonical, "section_key": key, "heading": info.heading}
+        finding = make_finding(rule, ev, values, section=key, line=info.line)
+        outcomes.append(Outcome("fire", canonical, f"标题编号为「{actual}」", finding))
+    return outcomes or [Outcome("pass", "章节编号", "章节编号与格式一致")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 
 from auditor.formats import FormatDef
@@ -13,7 +14,7 @@ def find_sections(doc: Document, fmt: FormatDef) -> dict[str, SectionInfo]:
     """Each section's first heading occurrence, in document order, with where its text ends."""
     found: list[SectionInfo] = []
     for section in fmt.sections:
-        hit = doc.find(section.match)
+        hit = doc.find(section.match) or _find_misnumbered(doc, section.match)
         if hit is None:
             continue
         start, end = hit
@@ -32,6 +33,25 @@ def find_sections(doc: Document, fmt: FormatDef) -> dict[str, SectionInfo]:
     for index, info in enumerate(found):
         info.end = found[index + 1].start if index + 1 < len(found) else len(doc.text)
     return {info.key: info for info in found}
+
+
+_NUMERAL = re.compile(r"^[一二三四五六七八九十]、")
+
+
+def _find_misnumbered(doc: Document, phrases: tuple[str, ...]) -> tuple[int, int] | None:
+    """The heading under another numeral (`三、政府信息公开行政复议…` for section 四).
+
+    The heading keeps the numeral it has in the report, so the numbering rule can report it.
+    """
+    best: tuple[int, int] | None = None
+    for phrase in phrases:
+        if not _NUMERAL.match(phrase):
+            continue
+        pattern = re.compile("[一二三四五六七八九十]、" + re.escape(phrase[2:]))
+        match = pattern.search(doc.compact)
+        if match and (best is None or match.start() < best[0]):
+            best = (match.start(), match.end())
+    return best
 
 
 def _extend_heading(compact: str, end: int, canonical: str) -> int:

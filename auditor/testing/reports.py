@@ -40,6 +40,7 @@ _SPECIAL = (
     "unreadable",
     "extra_text",
     "section_order",
+    "headings",
     "formats",
 )
 
@@ -166,7 +167,7 @@ def _write_text(report: Report, fmt: FormatDef, overrides: Mapping, agency: str,
         if section.key in dropped:
             continue
         first = len(lines)
-        lines.append(section.heading)
+        lines.append((overrides.get("headings") or {}).get(section.key, section.heading))
         if section.key in bodies:
             lines.extend(str(bodies[section.key]).split("\n"))
         elif section.key in _DEFAULT_BODIES:
