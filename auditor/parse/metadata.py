@@ -13,6 +13,7 @@ _TITLE_AGENCY_FIRST = re.compile(
 _TITLE_YEAR_FIRST = re.compile(
     r"(?P<year>(?:19|20)\d{2})年度?(?P<agency>[^\d]{2,40}?)政府信息公开(?:工作)?年度?报告"
 )
+_MARKUP = re.compile(r"^[#*>_\-]+")  # Markdown heading / emphasis marks before a title
 _TITLE_PREFIX = re.compile(r"^(?:标题|题目|名称)[:：]")
 _AGENCY_OK = re.compile(r"^[\u4e00-\u9fff()（）·]{2,40}$")
 _PUBLISHER = re.compile(
@@ -58,7 +59,7 @@ def _clean_agency(raw: str) -> str | None:
 
 def find_title(lines: list[str]) -> tuple[str | None, int | None]:
     """Agency and year from the title line (or a title wrapped over two lines)."""
-    head = [compact(line) for line in lines[:60] if line.strip()]
+    head = [_MARKUP.sub("", compact(line)) for line in lines[:60] if line.strip()]
     pairs = [a + b for a, b in zip(head, head[1:], strict=False)]
     year_only: int | None = None
     for candidate in head + pairs:
