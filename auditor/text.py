@@ -30,7 +30,12 @@ def _fix_enumerators(compacted: str) -> str:
 
 def compact(text: str) -> str:
     """Normalised text without whitespace, pipes or quotes, for label matching."""
-    return _fix_enumerators(_DROP_IN_COMPACT.sub("", normalize(text)))
+    return compact_normalized(normalize(text))
+
+
+def compact_normalized(text: str) -> str:
+    """``compact`` for text that is already normalised (skips the NFKC pass)."""
+    return _fix_enumerators(_DROP_IN_COMPACT.sub("", text))
 
 
 def compact_with_offsets(normalized: str) -> tuple[str, list[int]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from auditor.text import compact
+from auditor.text import compact, compact_normalized
 
 _TITLE_AGENCY_FIRST = re.compile(
     r"(?P<agency>[^\d]{2,40}?)(?P<year>(?:19|20)\d{2})年度?政府信息公开(?:工作)?年度?报告"
@@ -59,7 +59,7 @@ def _clean_agency(raw: str) -> str | None:
 
 def find_title(lines: list[str]) -> tuple[str | None, int | None]:
     """Agency and year from the title line (or a title wrapped over two lines)."""
-    head = [_MARKUP.sub("", compact(line)) for line in lines[:60] if line.strip()]
+    head = [_MARKUP.sub("", compact_normalized(line)) for line in lines[:60] if line.strip()]
     pairs = [a + b for a, b in zip(head, head[1:], strict=False)]
     year_only: int | None = None
     for candidate in head + pairs:

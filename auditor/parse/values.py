@@ -22,6 +22,8 @@ _TOKEN = re.compile(
     r"(?P<num>-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?P<unit>万元|元|%)?"
     r"|(?P<blank>不适用|——|—|–|-|/|\\|无|空)"
 )
+# Separators, then one token: a single regex step per value.
+_STEP = re.compile(r"[ \t\n|\u3000]*(?:" + _TOKEN.pattern + ")")
 _SEPARATOR = re.compile(r"[ \t\n|\u3000]+")
 MAX_CANDIDATES = 20000
 MAX_OPTIONS = 64
@@ -52,16 +54,18 @@ def scan_value_prefix(text: str, start: int, stop: int) -> tuple[list[tuple[str,
     """
     tokens: list[tuple[str, str]] = []
     pos = start
+    step = _STEP.match
     while pos < stop:
-        sep = _SEPARATOR.match(text, pos, stop)
-        if sep:
-            pos = sep.end()
-            continue
-        match = _TOKEN.match(text, pos, stop)
-        if not match:
+        match = step(text, pos, stop)
+        if match is None:
+            sep = _SEPARATOR.match(text, pos, stop)
+            if sep:
+                pos = sep.end()
             break
-        if match.group("num") is not None:
-            tokens.append(("num", match.group("num") + (match.group("unit") or "")))
+        number = match.group("num")
+        if number is not None:
+            unit = match.group("unit")
+            tokens.append(("num", number + unit if unit else number))
         else:
             tokens.append(("blank", match.group("blank")))
         pos = match.end()
@@ -86,6 +90,8 @@ def pipe_cells(text: str, expected: int) -> list[str] | None:
 
 def _to_number(token: str, column: ColumnDef) -> tuple[Number | None, str | None, str | None]:
     """(value, unit, reason-if-unreadable) for one token read into one column."""
+    if token.isdigit() and column.type != "money":
+        return int(token), None, None
     unit = None
     for suffix in ("万元", "元", "%"):
         if token.endswith(suffix):
