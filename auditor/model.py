@@ -185,6 +185,7 @@ class Finding:
             "message": self.message,
             "title": self.title,
             "basis": self.basis,
+            "advice": self.advice,
             "section": self.section,
             "table": self.table,
             "row": self.row,

@@ -17,6 +17,7 @@ from auditor.parse.metadata import (
     find_period_year,
     find_published,
     find_publisher,
+    find_self_named_agency,
     find_signature_agency,
     find_title,
 )
@@ -65,10 +66,19 @@ def _read_metadata(doc: Document, report: Report) -> None:
     if agency:
         report.agency, report.agency_source = agency, "title"
     else:
-        agency = find_publisher(doc.text) or find_signature_agency(lines)
-        if agency:
-            report.agency = agency
-            report.agency_source = "publisher" if find_publisher(doc.text) else "signature"
+        for source, finder in (
+            ("publisher", lambda: find_publisher(doc.text)),
+            ("signature", lambda: find_signature_agency(lines)),
+            ("text", lambda: find_self_named_agency(doc.text)),
+        ):
+            agency = finder()
+            if agency:
+                report.agency, report.agency_source = agency, source
+                if source == "text":
+                    report.notes.append(
+                        f"标题、发布机构和落款中都没有单位名称，单位名称“{agency}”取自正文，请核实"
+                    )
+                break
     if year:
         report.year, report.year_source = year, "title"
     else:
@@ -145,6 +155,10 @@ def _compact_index(doc: Document, text_offset: int) -> int:
 def _judge(doc: Document, report: Report) -> None:
     """Decide whether this is a report at all; say why not in one line."""
     has_tables = any(report.tables.values()) or bool(report.unreadable)
+    if report.pre_2019 and len(report.sections) < 2 and not report.agency:
+        report.status = "failed"
+        report.error = "未识别为政府信息公开工作年度报告：没有年报标题和章节"
+        return
     if report.pre_2019:
         report.notes.append("这是2019年以前的旧版年报（不适用2019/2021年统一格式），未读取统计表")
         return

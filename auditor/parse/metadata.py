@@ -91,6 +91,22 @@ def find_signature_agency(lines: list[str]) -> str | None:
     return None
 
 
+_SELF_NAMED = re.compile(
+    r"(?m)^[ \t]*(?P<agency>[\u4e00-\u9fff]{2,16}?(?:人民政府|管理委员会|委员会|管委会|局|中心|办公室|厅|院))"
+    r"(?:深入|认真|坚持|高度|严格|始终|积极|按照|进一步|全面|紧紧|坚决|不断|持续|紧密|牢固)"
+)
+
+
+def find_self_named_agency(text: str) -> str | None:
+    """The agency as the body names itself at the start of a paragraph (`市工信局深入贯彻…`).
+
+    Last resort when there is no title, publisher or signature (e.g. a page whose title was
+    replaced by injected text); the memo says where the name came from.
+    """
+    match = _SELF_NAMED.search(text, 0, 6000)
+    return match.group("agency") if match else None
+
+
 def find_period_year(text: str) -> int | None:
     match = _PERIOD_YEAR.search(text)
     return int(match.group(1)) if match else None
