@@ -90,3 +90,38 @@ def test_samples_identical_across_jobs(batch: Path, tmp_path: Path):
         p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
     }
     assert files == again
+
+
+def test_same_agency_with_and_without_city_is_one_memo(tmp_path: Path) -> None:
+    """洪泽区人民政府 (2023 PDF) and 淮安市洪泽区人民政府 (2024 PDF): one memo, years compared."""
+    pytest.importorskip("pdfplumber")
+    corpus = (
+        Path(__file__).resolve().parent / "fixtures" / "corpus" / "zxj6827111-blip__KIROGOVCOMPARE"
+    )
+    out = tmp_path / "out"
+    paths = [str(corpus / "hzq2023_working.pdf"), str(corpus / "hzq2024_working.pdf")]
+    result = CliRunner().invoke(main, ["run", *paths, "--out", str(out), "--fail-on", "never"])
+    assert result.exit_code == 0, result.output
+    memos = sorted(p.name for p in (out / "memos").glob("*.md"))
+    assert memos == ["淮安市洪泽区人民政府.md"]
+    memo = (out / "memos" / "淮安市洪泽区人民政府.md").read_text(encoding="utf-8")
+    assert "已与本单位 2023 年度报告做跨年度衔接核对" in memo
+
+
+def test_two_cities_districts_of_the_same_name_stay_apart() -> None:
+    from collections import Counter
+
+    from auditor.batch.grouping import _merge_short_names
+
+    members = {
+        "朝阳区人民政府": [(0, 2023, 0, 1)],
+        "北京市朝阳区人民政府": [(1, 2023, 1, 1)],
+        "长春市朝阳区人民政府": [(2, 2023, 2, 1)],
+        "洪泽区人民政府": [(3, 2023, 3, 1)],
+        "淮安市洪泽区人民政府": [(4, 2024, 4, 1)],
+    }
+    spellings = {key: Counter([key]) for key in members}
+    _merge_short_names(members, spellings)
+    assert "朝阳区人民政府" in members  # two candidates: not merged
+    assert "洪泽区人民政府" not in members
+    assert len(members["淮安市洪泽区人民政府"]) == 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,7 +51,8 @@ class Grouper:
         handle.write(json.dumps(line, ensure_ascii=False) + "\n")
 
     def _bucket(self, key: str) -> int:
-        digest = hashlib.sha1(safe_file_stem(key).casefold().encode("utf-8")).digest()
+        core = core_name(safe_file_stem(key).casefold())
+        digest = hashlib.sha1(core.encode("utf-8")).digest()
         return int.from_bytes(digest[:4], "big") % self.buckets
 
     def close(self) -> None:
@@ -75,6 +77,7 @@ def _bucket_tasks(path: Path) -> list[MemoTask]:
             key, agency, index, year, offset, size = json.loads(line)
             members.setdefault(key, []).append((index, year, offset, size))
             spellings.setdefault(key, Counter())[agency] += 1
+    _merge_short_names(members, spellings)
     namer = FileNamer()
     tasks = []
     for key in sorted(members):
@@ -84,6 +87,40 @@ def _bucket_tasks(path: Path) -> list[MemoTask]:
         tasks.append(MemoTask(namer.name_for(key), display, items))
     tasks.sort(key=lambda task: -len(task.items))  # big groups first: none finishes last alone
     return tasks
+
+
+# A leading province / city in an agency name (淮安市洪泽区人民政府 → 洪泽区人民政府).
+_ADMIN_PREFIX = re.compile(
+    r"^(?:[\u4e00-\u9fff]{2,8}?(?:省|自治区))?(?:[\u4e00-\u9fff]{2,8}?(?:市|自治州|地区|盟))?"
+)
+
+
+def core_name(key: str) -> str:
+    """The name without a leading province/city, so both spellings land in one bucket."""
+    rest = key[_ADMIN_PREFIX.match(key).end() :]  # type: ignore[union-attr]
+    return rest if len(rest) >= 4 else key
+
+
+def _merge_short_names(
+    members: dict[str, list[tuple[int, int | None, int, int]]], spellings: dict[str, Counter[str]]
+) -> None:
+    """One agency written with and without its city (洪泽区人民政府 / 淮安市洪泽区人民政府):
+    merge the short name into the long one when exactly one long name fits, so both years go
+    into one memo and are checked against each other. Two cities' 朝阳区 stay apart."""
+    for short in sorted(members, key=len):
+        longer = [
+            key
+            for key in members
+            if key != short
+            and key.endswith(short)
+            and _ADMIN_PREFIX.fullmatch(key[: -len(short)])
+            and key[: -len(short)]
+        ]
+        if len(longer) != 1:
+            continue
+        target = longer[0]
+        members[target].extend(members.pop(short))
+        spellings[target].update({name: 0 for name in spellings.pop(short)})
 
 
 def _unidentified_tasks(path: Path) -> Iterator[list[MemoTask]]:
