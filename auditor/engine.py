@@ -134,6 +134,8 @@ def _compiled_for(rule: Rule, report: Report, ruleset: RuleSet):
     if not rule.applies_to_year(report.year):
         span = f"{rule.year_from or ''}–{rule.year_to or ''}"
         return None, f"只适用于 {span} 年度的报告（本报告：{report.year or '年度未知'}）"
+    if not rule.applies_to_agency(report.agency):
+        return None, f"只适用于名称符合规定的单位（本报告：{report.agency or '单位未识别'}）"
     if report.pre_2019 and rule.kind not in _PRE_2019_KINDS:
         return None, "旧式（2019年以前）年报，不按统一格式逐项检查"
     fid = report.format

@@ -29,16 +29,22 @@ class Compiled:
     pattern: re.Pattern[str]
     sections: tuple[str, ...]
     headings: tuple[str, ...]
+    # ``require`` given as a list: every one of these must be found (``pattern`` is the first).
+    also: tuple[re.Pattern[str], ...] = ()
 
 
 def compile(rule: Rule, ctx: CompileContext) -> Compiled | None:
     spec = rule.spec
     mode = "require" if "require" in spec else "forbid"
-    try:
-        pattern = re.compile(spec[mode])
-    except re.error as exc:
-        ctx.problem((mode,), f"正则表达式有误：{exc.msg}（位置 {exc.pos}）")
-        return None
+    texts = spec[mode] if isinstance(spec[mode], list) else [spec[mode]]
+    patterns = []
+    for index, text in enumerate(texts):
+        try:
+            patterns.append(re.compile(text))
+        except re.error as exc:
+            where = (mode, index) if isinstance(spec[mode], list) else (mode,)
+            ctx.problem(where, f"正则表达式有误：{exc.msg}（位置 {exc.pos}）")
+            return None
     known = {s.key: s.heading for s in ctx.fmt.sections}
     sections = []
     for index, key in enumerate(spec.get("sections") or []):
@@ -46,7 +52,8 @@ def compile(rule: Rule, ctx: CompileContext) -> Compiled | None:
             sections.append(key)
         else:
             ctx.problem(("sections", index), f'未知的章节 "{key}"{suggest(str(key), list(known))}')
-    return Compiled(mode, pattern, tuple(sections), tuple(known[k] for k in sections))
+    headings = tuple(known[k] for k in sections)
+    return Compiled(mode, patterns[0], tuple(sections), headings, tuple(patterns[1:]))
 
 
 def evaluate(rule: Rule, compiled: Compiled, ev: EvalContext) -> list[Outcome]:
@@ -63,7 +70,12 @@ def evaluate(rule: Rule, compiled: Compiled, ev: EvalContext) -> list[Outcome]:
     for start, end in spans:
         matches.extend(compiled.pattern.finditer(report.text, start, end))
     if compiled.mode == "require":
-        if matches:
+        missing = [
+            p.pattern
+            for p in compiled.also
+            if not any(p.search(report.text, a, b) for a, b in spans)
+        ]
+        if matches and not missing:
             line = report.line_of(matches[0].start())
             return [Outcome("pass", where, f"第 {line} 行找到「{matches[0].group()}」")]
         section = (

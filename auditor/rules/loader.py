@@ -6,6 +6,7 @@ A rule mistake is always a load problem (``RuleError``), never a finding on a re
 
 from __future__ import annotations
 
+import re
 import string
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ COMMON_KEYS = (
     "message",
     "advice",
     "years",
+    "agencies",
     "note",
 )
 TOP_LEVEL_KEYS = ("rules", "note")
@@ -132,6 +134,7 @@ def _rule(
     years = raw.get("years") or {}
     if years.get("from") and years.get("to") and years["from"] > years["to"]:
         source.problem((*path, "years"), "years 的 from 不能大于 to")
+    agency_match, agency_except = _agency_patterns(source, path, raw.get("agencies") or {})
     module = KINDS[kind]
     _check_placeholders(source, (*path, "message"), raw["message"], module.PLACEHOLDERS)
     line = int(where.rsplit(":", 2)[-2])
@@ -147,6 +150,8 @@ def _rule(
         spec={k: v for k, v in raw.items() if k not in COMMON_KEYS},
         year_from=years.get("from"),
         year_to=years.get("to"),
+        agency_match=agency_match,
+        agency_except=agency_except,
         file=source.file,
         line=line,
         index=index,
@@ -178,3 +183,20 @@ def _check_placeholders(source: Positioned, path: tuple, message: str, own: dict
         if base not in allowed:
             hint = suggest(base, list(allowed)) or f"（可用：{'、'.join(sorted(allowed))}）"
             source.problem(path, f"未知的占位符 {{{name}}}{hint}")
+
+
+def _agency_patterns(
+    source: Positioned, path: tuple, agencies: dict
+) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    compiled: list[re.Pattern[str] | None] = []
+    for key in ("match", "except"):
+        text = agencies.get(key)
+        if text is None:
+            compiled.append(None)
+            continue
+        try:
+            compiled.append(re.compile(text))
+        except re.error as error:
+            source.problem((*path, "agencies", key), f"正则表达式写法有误：{error}")
+            compiled.append(None)
+    return compiled[0], compiled[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,9 @@ class Rule:
     spec: dict[str, Any]  # the kind-specific fields, as written
     year_from: int | None = None
     year_to: int | None = None
+    # Only agencies whose name matches (and does not match ``agency_except``), e.g. 人民政府$.
+    agency_match: re.Pattern[str] | None = None
+    agency_except: re.Pattern[str] | None = None
     file: str = ""
     line: int = 0
     index: int = 0  # position in the rule set (file order)
@@ -34,6 +38,11 @@ class Rule:
         if self.year_from is not None and year < self.year_from:
             return False
         return not (self.year_to is not None and year > self.year_to)
+
+    def applies_to_agency(self, agency: str | None) -> bool:
+        if self.agency_match is not None and not (agency and self.agency_match.search(agency)):
+            return False
+        return not (self.agency_except is not None and agency and self.agency_except.search(agency))
 
     @property
     def origin(self) -> str:
