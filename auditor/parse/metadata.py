@@ -59,7 +59,9 @@ def _clean_agency(raw: str) -> str | None:
 
 def find_title(lines: list[str]) -> tuple[str | None, int | None]:
     """Agency and year from the title line (or a title wrapped over two lines)."""
-    head = [_MARKUP.sub("", compact_normalized(line)) for line in lines[:60] if line.strip()]
+    # Titles are short: only the first 200 characters of a line can hold one (a run-on page
+    # may be a single line of megabytes).
+    head = [_MARKUP.sub("", compact_normalized(line[:200])) for line in lines[:60] if line.strip()]
     pairs = [a + b for a, b in zip(head, head[1:], strict=False)]
     year_only: int | None = None
     for candidate in head + pairs:
