@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import stat
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from auditor.errors import IngestError
 from auditor.ingest import Document, read_document
-from auditor.ingest.html import html_to_text
+from auditor.ingest.html import html_to_text, read_html_bytes
 from auditor.ingest.pdf import join_page_break, render_rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
@@ -224,6 +225,126 @@ def test_pingtan_2024_html() -> None:
     assert row_values(text, "3.其他") == ["1", "1", "0", "0", "0", "0", "2"]
     review = "| 2 | 1 | 3 | 1 | 7 | 0 | 0 | 0 | 0 | 0 | 13 | 2 | 4 | 0 | 19 |"
     assert review in text.splitlines()
+
+
+# -- HTML: encodings, broken markup (the lxml reading) --------------------------------------
+
+_BODY = "<p>一、总体情况</p><p>本年度收到申请12件。" + "正文内容" * 60 + "</p>"
+_TABLE = "<table><tr><td>行政许可</td><td>1<span>2</span></td></tr></table>"
+
+
+def _page(meta: str = "") -> str:
+    return (
+        f"<html><head>{meta}<title>某局年度报告</title></head><body>{_BODY}{_TABLE}</body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "note"),
+    [
+        # a UTF-8 page declaring gb2312 (common): libxml2 must not follow the declaration
+        (_page("<meta charset='gb2312'>").encode("utf-8"), None),
+        # a GBK page declaring UTF-8, one declaring nothing, one declaring a Western code page
+        (_page("<meta charset='utf-8'>").encode("gbk"), "文件编码为 GB18030"),
+        (_page().encode("gbk"), "文件编码为 GB18030"),
+        (_page("<meta charset='iso-8859-1'>").encode("gbk"), "文件编码为 GB18030"),
+        (b"\xef\xbb\xbf" + _page().encode("utf-8"), "文件编码为 UTF-8（带BOM）"),
+        (_page("<meta charset='utf-16'>").encode("utf-16"), "文件编码为 UTF-16"),
+    ],
+)
+def test_html_encodings(data: bytes, note: str | None) -> None:
+    text, notes = read_html_bytes(data)
+    assert notes == ([note] if note else [])
+    lines = text.splitlines()
+    assert lines[:2] == ["某局年度报告", "一、总体情况"]
+    assert "| 行政许可 | 12 |" in lines
+
+
+def test_html_gb18030_four_byte_characters(tmp_path: Path) -> None:
+    path = tmp_path / "r.htm"
+    path.write_bytes(f"<p>㐀䶵𠀀{_BODY}".encode("gb18030"))
+    assert read_document(path).text.startswith("㐀䶵𠀀\n一、总体情况")
+
+
+def test_html_entities_as_browsers_read_them() -> None:
+    # HTML5 rules (libxml2 >= 2.14, as html.parser): no semicolon needed for the old entities,
+    # numeric references 128-159 mean the windows-1252 characters
+    markup = "<p>a&nbsp b &amp c &#150; &#x4e2d;&#25991; &copy&notit; &zwnj;</p>"
+    assert html_to_text(markup) == "a b & c – 中文 ©¬it; \u200c"
+
+
+def test_html_line_rules_outside_blocks() -> None:
+    # <header> (kept inside an <article>) and a stray <td> are no blocks; <br> and <hr> are
+    markup = (
+        "<p>甲</p><article><header>乙</header>丙<br>丁</article><p>戊</p>己<hr/>庚<td>辛</td>壬"
+    )
+    assert html_to_text(markup).splitlines() == ["甲", "乙丙", "丁", "戊", "己", "庚辛壬"]
+
+
+def test_html_control_characters_and_line_ends() -> None:
+    # a form feed is whitespace; a CR LF between Chinese characters is no space (as LF)
+    markup = "<p>一\x0c二</p><p>第一行\r\n第二行</p><p>a\r\nb</p>"
+    assert html_to_text(markup).splitlines() == ["一 二", "第一行第二行", "a b"]
+
+
+def test_html_raw_text_elements_read_as_markup() -> None:
+    markup = f"<frameset><frame src=a></frameset><noframes><body>{_BODY}</body></noframes>"
+    assert html_to_text(markup).splitlines()[0] == "一、总体情况"
+    assert html_to_text("<title><b>标题</b></title>") == "标题"
+
+
+@pytest.mark.parametrize(
+    "opening",
+    ["<p><font>" * 3000, "<div>" * 5000, "<span>" * 2500 + "<div>" * 2500],
+    ids=["unclosed-font", "unclosed-div", "both"],
+)
+def test_html_deep_nesting_is_read_to_the_end(opening: str) -> None:
+    text, notes = read_html_bytes(f"{opening}{_BODY}{_TABLE}<p>尾部文字</p>".encode())
+    assert notes == []
+    assert "一、总体情况" in text and "| 行政许可 | 12 |" in text
+    assert text.endswith("尾部文字")
+
+
+def test_html_too_deep_even_when_flattened_is_said() -> None:
+    text, notes = read_html_bytes(("<table><tr><td>" * 3000 + _BODY).encode())
+    assert notes == ["网页标签嵌套过深（超过2048层），其后的内容未能读取"]
+
+
+@pytest.mark.parametrize("markup", [b"<!-- only a comment -->", b"<html></html>", b"<?xml?>"])
+def test_html_without_text(tmp_path: Path, markup: bytes) -> None:
+    path = tmp_path / "r.html"
+    path.write_bytes(markup)
+    with pytest.raises(IngestError, match="网页中没有可读的正文文字"):
+        read_document(path)
+
+
+def _real_page() -> bytes:
+    if PEERS is not None:
+        folder = next((PEERS / "changwu__pingtan-gov-zwgk-archive").glob("97791_*"))
+        return (folder / "page.html").read_bytes()
+    return (FIXTURES / "table_gbk.html").read_bytes()
+
+
+def test_html_damaged_pages_raise_only_ingest_errors() -> None:
+    original = _real_page()
+    rng = random.Random(20240601)
+    read = 0
+    for i in range(200):
+        data = bytearray(original)
+        if i % 4 != 1:  # byte flips: random bytes, or markup characters
+            alphabet = b"<>/\"'=&;!- \n" if i % 4 == 3 else bytes(range(256))
+            for _ in range(rng.randint(1, 60)):
+                data[rng.randrange(len(data))] = rng.choice(alphabet)
+        if i % 4 in (1, 2):
+            del data[rng.randrange(len(data)) :]
+        try:
+            text, notes = read_html_bytes(bytes(data))
+        except IngestError as exc:
+            assert str(exc) and "\n" not in str(exc)
+        else:
+            assert isinstance(text, str) and all(isinstance(n, str) for n in notes)
+            read += 1
+    assert read > 100  # most damaged pages are still read
 
 
 # -- PDF ----------------------------------------------------------------------------------
