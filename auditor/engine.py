@@ -155,7 +155,8 @@ def _compiled_for(rule: Rule, report: Report, ruleset: RuleSet):
 
 
 def parse_findings(report: Report, ruleset: RuleSet | None = None) -> list[Finding]:
-    """``Report.unreadable`` as warnings: one per row when the whole row is unreadable."""
+    """``Report.unreadable`` as warnings: one per table when nothing in it could be read, one
+    per row when the whole row is unreadable, else one per cell."""
     if not report.unreadable:
         return []
     fmt = ruleset.formats.get(report.format) if ruleset is not None else None
@@ -163,7 +164,21 @@ def parse_findings(report: Report, ruleset: RuleSet | None = None) -> list[Findi
     for item in report.unreadable:
         groups.setdefault((item.table, item.row), []).append(item)
     findings = []
+    blank_tables = {t for t, _ in groups if not any(report.tables.get(t, {}).values())}
+    for table_key in sorted(
+        blank_tables, key=lambda t: min(i for i, k in enumerate(groups) if k[0] == t)
+    ):
+        # Nothing at all could be read in this table (e.g. left blank): one finding, not 25.
+        table = fmt.tables.get(table_key) if fmt else None
+        table_name = f"表「{table.title}」" if table else f"表 {table_key}"
+        items = [u for u in report.unreadable if u.table == table_key]
+        reasons = "；".join(list(dict.fromkeys(u.reason for u in items))[:3])
+        line = next((u.line for u in items if u.line), None)
+        message = f"{table_name}没有读到任何数值（{reasons}），整张表未参与任何检查。"
+        findings.append(_parse_finding(message, table_key, None, None, line))
     for (table_key, row_key), items in groups.items():
+        if table_key in blank_tables:
+            continue
         table = fmt.tables.get(table_key) if fmt else None
         row_def = table.row(row_key) if table else None
         table_name = f"表「{table.title}」" if table else f"表 {table_key}"
@@ -192,7 +207,7 @@ def parse_findings(report: Report, ruleset: RuleSet | None = None) -> list[Findi
 
 
 def _parse_finding(
-    message: str, table: str, row: str, column: str | None, line: int | None
+    message: str, table: str, row: str | None, column: str | None, line: int | None
 ) -> Finding:
     return Finding(
         rule=PARSE_UNREADABLE,

@@ -295,3 +295,13 @@ def test_speed_well_under_a_millisecond(ruleset):
         audit_report(report, ruleset)
     per_report = (time.perf_counter() - start) / runs
     assert per_report < 0.002  # measured ≈0.3 ms; generous bound for slow CI machines
+
+
+def test_a_table_left_blank_is_one_parse_finding_not_one_per_row(ruleset):
+    blank = {"table": "applications", "row": "*", "column": "*", "reason": "单元格为“空白”"}
+    rows = [r.key for r in ruleset.formats.get("2021").tables["applications"].rows]
+    report = clean_report("2021", 2022, unreadable=[{**blank, "row": row} for row in rows])
+    parse = [f for f in audit_report(report, ruleset) if f.kind == "parse"]
+    assert len(parse) == 1
+    assert parse[0].table == "applications" and parse[0].row is None
+    assert "整张表" in parse[0].message
