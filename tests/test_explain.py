@@ -92,3 +92,19 @@ def test_explain_cli(tmp_path: Path):
     assert "other_matters.fee_statement" in result.output and "[触发]" in result.output
     bad = CliRunner().invoke(main, ["explain", str(sample), "--rule", "applications.balanc"])
     assert bad.exit_code == 2 and "是否为 applications.balance？" in bad.output
+
+
+def test_explain_with_previous_year_checks_carryover(tmp_path):
+    """``--previous`` gives carryover rules the same agency's report for the year before."""
+    this_year = tmp_path / "2023.txt"
+    last_year = tmp_path / "2022.txt"
+    base = Path(__file__).resolve().parent.parent / "reports-in" / "003_40f103b002da3e1a.txt"
+    text = base.read_text(encoding="utf-8")
+    this_year.write_text(text, encoding="utf-8")
+    last_year.write_text(text.replace("2023", "2022").replace("2024", "2023"), encoding="utf-8")
+    args = ["explain", str(this_year), "--rule", "applications.carryover"]
+    alone = CliRunner().invoke(main, args)
+    paired = CliRunner().invoke(main, [*args, "--previous", str(last_year)])
+    assert alone.exit_code == 0 and paired.exit_code == 0, paired.output
+    assert "[通过]" not in alone.output
+    assert "[通过] applications.carryover" in paired.output

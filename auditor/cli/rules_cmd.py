@@ -88,9 +88,25 @@ def rules_test(ctx: click.Context, directory: str | None) -> None:
     type=click.Path(file_okay=False),
     help="规则目录（默认为随工具发布的规则）。",
 )
+@click.option(
+    "--previous",
+    "previous_path",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    help="同一单位上一年度的报告，用于说明跨年度衔接（carryover）规则。",
+)
 @click.pass_context
-def explain(ctx: click.Context, report: str, rule_id: str | None, rules_dir: str | None) -> None:
-    """逐条说明每条规则对这份年报是否适用、通过、触发或未检查，以及原因。"""
+def explain(
+    ctx: click.Context,
+    report: str,
+    rule_id: str | None,
+    rules_dir: str | None,
+    previous_path: str | None,
+) -> None:
+    """逐条说明每条规则对这份年报是否适用、通过、触发或未检查，以及原因。
+
+    Explain, rule by rule, whether it applied, passed, fired or was skipped, and why.
+    """
     from auditor.engine import explain_report, load_ruleset
     from auditor.explain import render_traces
 
@@ -105,7 +121,12 @@ def explain(ctx: click.Context, report: str, rule_id: str | None, rules_dir: str
         except ImportError as exc:
             raise AuditorError("报告解析模块尚不可用，无法说明") from exc
         parsed = parse_path(Path(report), formats=ruleset.formats, source=report)
-        traces = explain_report(parsed, ruleset, rule_id)
+        previous = None
+        if previous_path is not None:
+            previous = parse_path(
+                Path(previous_path), formats=ruleset.formats, source=previous_path
+            )
+        traces = explain_report(parsed, ruleset, rule_id, previous=previous)
     except AuditorError as exc:
         _fail(ctx, exc, 2)
         return
