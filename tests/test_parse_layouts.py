@@ -212,3 +212,15 @@ def test_wrong_format_tables_are_recognised_from_structure_not_year() -> None:
     report = parse_text(text, "mixed")
     assert report.table_formats["active_disclosure"] == "2019"
     assert report.table_formats["applications"] == "2021"
+
+
+def test_catalogue_label_variants() -> None:
+    """总计 without (七), 结转下一年度, 部分公开 without its note, full-width digits, local 小计 rows."""
+    text = layout(" | ", " |\n")
+    text = text.replace("(七)总计", "总计").replace("结转下年度继续办理", "结转下一年度继续办理")
+    text = text.replace("(二)部分公开(区分处理的,只计这一情形,不计其他情形)", "(二)部分公开")
+    text = text.replace("行政许可 | 2293", "行政许可 | ２２９３")
+    text = text.replace("1.本机关不掌握", "小计 | 35 | 0 | 0 | 2 | 0 | 1 | 38 |\n1.本机关不掌握")
+    assert "小计" in text
+    report = parse_text(text, "variants")
+    assert_all_cells(report)
