@@ -9,12 +9,14 @@ the pipe rows that the HTML and PDF readers produce, with one mechanism.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from auditor.formats import RowDef, TableDef
 from auditor.model import GluedResolution, Report, Unreadable
 from auditor.parse.document import Document
 from auditor.parse.resolve import PendingRow, resolve_by_column_sums
 from auditor.parse.values import pipe_cells, read_row, scan_value_prefix
+from auditor.text import compact
 
 _VALUE_START = re.compile(r"[0-9|/\\—–\-\n]|不适用")
 # How many characters of label text may follow the matched phrase before the values start.
@@ -185,10 +187,14 @@ def read_positional_table(
 ) -> None:
     """Table 4: one line of 15 numbers under truncated headers, read by position."""
     start, end = region
-    header = doc.find(("总计",), start, end) or doc.find(table.anchors, start, end)
+    # The numbers follow the first block's last header (its total column, 总计); header text
+    # between the blocks carries no digits.
+    last_header = compact(table.columns[table.total_column].label) if table.total_column else ""
+    header = (last_header and doc.find((last_header,), start, end)) or doc.find(
+        table.anchors, start, end
+    )
     if header is None:
         return
-    # The values follow the last header word; header text between blocks carries no digits.
     pos = doc.text_end(header[1])
     stop = doc.text_offset(end) if end < len(doc.compact) else len(doc.text)
     columns = [table.columns[key] for row in table.rows for key in row.columns]
@@ -247,6 +253,4 @@ def _count_numbers(tokens: list[tuple[str, str]]) -> int:
 
 
 def _line(doc: Document, offset: int) -> int:
-    from bisect import bisect_right
-
     return bisect_right(doc.line_starts, offset)
