@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from auditor.checks import KINDS
 from auditor.checks.base import EvalContext, Outcome
 from auditor.model import Finding, GluedResolution, Report, Unreadable
+from auditor.rules.conditions import check_conditions
 from auditor.rules.loader import load_ruleset
 from auditor.rules.model import Rule, RuleSet
 
@@ -122,36 +124,49 @@ def _run(
         explain=explain,
     )
     for rule in ruleset.rules:
-        compiled, reason = _compiled_for(rule, report, ruleset)
+        compiled, fid, reason = _compiled_for(rule, report, ruleset)
         if compiled is None:
             yield rule, reason, None
             continue
-        module = KINDS[rule.kind]
-        yield rule, "", module.evaluate(rule, compiled, ev)
+        conditions = rule.conditions.get(fid) if rule.conditions else None
+        if not conditions:
+            yield rule, "", KINDS[rule.kind].evaluate(rule, compiled, ev)
+            continue
+        state, text = check_conditions(conditions, ev)
+        if state == "false":
+            yield rule, text, None
+        elif state == "unknown":
+            yield rule, text, [Outcome("skip", "适用条件", text)]
+        else:
+            ev.when = text
+            outcomes = KINDS[rule.kind].evaluate(rule, compiled, ev)
+            ev.when = ""
+            yield rule, f"适用条件成立：{text}", outcomes
 
 
-def _compiled_for(rule: Rule, report: Report, ruleset: RuleSet):
+def _compiled_for(rule: Rule, report: Report, ruleset: RuleSet) -> tuple[Any, str | None, str]:
+    """(compiled spec, the format id it was compiled for, "") or (None, None, why not)."""
     if not rule.applies_to_year(report.year):
         span = f"{rule.year_from or ''}–{rule.year_to or ''}"
-        return None, f"只适用于 {span} 年度的报告（本报告：{report.year or '年度未知'}）"
+        return None, None, f"只适用于 {span} 年度的报告（本报告：{report.year or '年度未知'}）"
     if not rule.applies_to_agency(report.agency):
-        return None, f"只适用于名称符合规定的单位（本报告：{report.agency or '单位未识别'}）"
+        return None, None, f"只适用于名称符合规定的单位（本报告：{report.agency or '单位未识别'}）"
     if report.pre_2019 and rule.kind not in _PRE_2019_KINDS:
-        return None, "旧式（2019年以前）年报，不按统一格式逐项检查"
+        return None, None, "旧式（2019年以前）年报，不按统一格式逐项检查"
     fid = report.format
     if fid is not None:
         if fid in rule.compiled:
-            return rule.compiled[fid], ""
-        return None, f"只适用于 {'、'.join(rule.formats)} 年格式（本报告：{fid} 年格式）"
+            return rule.compiled[fid], fid, ""
+        return None, None, f"只适用于 {'、'.join(rule.formats)} 年格式（本报告：{fid} 年格式）"
     if not KINDS[rule.kind].STRUCTURAL:
-        return None, "报告的格式未识别，只做格式和结构方面的检查"
+        return None, None, "报告的格式未识别，只做格式和结构方面的检查"
     by_year = ruleset.formats.for_year(report.year) if report.year else None
     if by_year is not None and by_year.id in rule.compiled:
-        return rule.compiled[by_year.id], ""
+        return rule.compiled[by_year.id], by_year.id, ""
     for candidate in rule.formats:
         if candidate in rule.compiled:
-            return rule.compiled[candidate], ""
-    return None, "规则没有可用的格式定义"
+            return rule.compiled[candidate], candidate, ""
+    return None, None, "规则没有可用的格式定义"
 
 
 def parse_findings(report: Report, ruleset: RuleSet | None = None) -> list[Finding]:

@@ -305,3 +305,93 @@ def test_a_table_left_blank_is_one_parse_finding_not_one_per_row(ruleset):
     assert len(parse) == 1
     assert parse[0].table == "applications" and parse[0].row is None
     assert "整张表" in parse[0].message
+
+
+# --- when: (conditions on cells) ---------------------------------------------------------------
+
+_FEE_UNPAID = {
+    "applications": {
+        "new_received": {"natural_person": 7, "total": 7},
+        "results.other.fee_unpaid": {"natural_person": 7, "total": 7},
+        "results.total": {"natural_person": 7, "total": 7},
+    }
+}
+
+
+def _trace(report, ruleset, rule_id):
+    from auditor.engine import explain_report
+
+    (trace,) = explain_report(report, ruleset, rule_id)
+    return trace
+
+
+def test_when_condition_false_means_not_applicable_with_reason(ruleset):
+    report = clean_report("2021", 2023, section_text={"other_matters": "未收取信息处理费。"})
+    assert "other_matters.fee_notice" not in _rules(audit_report(report, ruleset))
+    trace = _trace(report, ruleset, "other_matters.fee_notice")
+    assert trace.status == "not_applicable"
+    assert trace.reason == (
+        "条件不满足：「2.申请人逾期未按收费通知要求缴纳费用…」总计 = 0（规则要求 > 0）"
+    )
+
+
+def test_when_condition_true_applies_the_rule_and_fills_when(ruleset):
+    text = {"other_matters": "收取信息处理费共计380元。"}
+    report = clean_report("2021", 2025, cells=_FEE_UNPAID, section_text=text)
+    (finding,) = [f for f in audit_report(report, ruleset) if f.rule == "other_matters.fee_notice"]
+    assert finding.severity == "warning" and finding.section == "other_matters"
+    assert "总计 = 7" in finding.message and "收费通知" in finding.message
+    trace = _trace(report, ruleset, "other_matters.fee_notice")
+    assert trace.status == "fired" and "适用条件成立" in trace.reason
+    text = {"other_matters": "本年度发出收费通知7件，申请人均未缴费。"}
+    quiet = clean_report("2021", 2025, cells=_FEE_UNPAID, section_text=text)
+    assert "other_matters.fee_notice" not in _rules(audit_report(quiet, ruleset))
+
+
+def test_when_condition_on_unreadable_cell_skips_the_rule(ruleset):
+    bad = Unreadable("applications", "results.other.fee_unpaid", "total", "数字粘连无法拆分")
+    report = clean_report("2021", 2023, unreadable=[bad])
+    assert "other_matters.fee_notice" not in _rules(audit_report(report, ruleset))
+    trace = _trace(report, ruleset, "other_matters.fee_notice")
+    assert trace.status == "skipped"
+    assert "条件无法判断" in trace.reason and "数字粘连无法拆分" in trace.reason
+
+
+# --- identity relation (inequalities) ---------------------------------------------------------
+
+
+def test_inequality_fires_only_when_items_would_be_negative(ruleset):
+    cells = {
+        "active_disclosure": {
+            "licensing": {"prev_items": 3, "change": -5, "decisions": 0},
+            "punishment": {"prev_items": 4, "change": -4, "decisions": 0},
+            "coercion": {"prev_items": 0, "change": 2, "decisions": 0},
+        }
+    }
+    report = clean_report("2019", 2020, cells=cells)
+    findings = [
+        f for f in audit_report(report, ruleset) if f.rule == "active_disclosure.items_nonnegative"
+    ]
+    assert [(f.row, f.column, f.severity) for f in findings] == [("licensing", "change", "error")]
+    finding = findings[0]
+    assert (finding.expected, finding.actual) == (-3, -5)
+    assert "合计 -2" in finding.message and "至少应为 -3" in finding.message
+    assert "「行政许可」行" in finding.message
+
+
+# --- crosscheck report_year -------------------------------------------------------------------
+
+
+def test_statistics_period_of_another_year_is_reported(ruleset):
+    from pathlib import Path
+
+    from auditor.parse import parse_path
+
+    sample = Path(__file__).resolve().parents[1] / "reports-in" / "003_40f103b002da3e1a.txt"
+    report = parse_path(sample, formats=ruleset.formats)
+    assert "narrative.statistics_year" not in _rules(audit_report(report, ruleset))
+    report.year = 2024  # as if the 2023 text had been reused for the 2024 report
+    (finding,) = [f for f in audit_report(report, ruleset) if f.rule == "narrative.statistics_year"]
+    assert finding.severity == "warning"
+    assert (finding.expected, finding.actual) == (2024, 2023)
+    assert "2023" in finding.message and "2024 年度" in finding.message

@@ -87,3 +87,24 @@ def test_broken_rule_test_file_is_a_problem(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["rules", "test", str(rules)])
     assert result.exit_code == 2
     assert '未知的行 "results.grantd"，是否为 results.granted？' in result.output
+
+
+def test_explain_says_why_a_when_rule_did_not_apply() -> None:
+    sample = Path(__file__).resolve().parents[1] / "reports-in" / "000_3154ea15bf6b21be.txt"
+    result = CliRunner().invoke(
+        main, ["explain", str(sample), "--rule", "other_matters.fee_notice"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "条件不满足：「2.申请人逾期未按收费通知要求缴纳费用…」总计 = 0" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_rules_test_shows_a_failing_when_case(tmp_path: Path) -> None:
+    rules = _copy(tmp_path)
+    path = rules / "60-patterns.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace('fee_unpaid.total", above: 0}', 'fee_unpaid.total", above: 10}')
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["rules", "test", str(rules)])
+    assert result.exit_code != 0
+    assert "other_matters.fee_notice" in result.output

@@ -10,6 +10,7 @@ problems through ``ctx``) and ``evaluate(rule, compiled, ev) -> list[Outcome]``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,7 @@ COMMON_PLACEHOLDERS = {
     "agency": "单位名称",
     "year": "报告年度",
     "rule_title": "规则标题",
+    "when": "规则的适用条件（when）及其实际数值，如 「2.申请人逾期未按收费通知要求缴纳费用…」总计 = 7",
 }
 
 
@@ -83,6 +85,7 @@ class EvalContext:
     formats: FormatSet
     previous: Report | None = None
     explain: bool = False  # build every outcome's details (audit_report only needs findings)
+    when: str = ""  # the rule's ``when:`` conditions with their values, while it is evaluated
     # cell (table, row, column) → the finding of the broken identity that made it suspect
     suspects: dict[tuple[str, str, str], Finding] = field(default_factory=dict)
     _unreadable: dict[tuple[str, str, str], Unreadable] | None = None
@@ -128,7 +131,44 @@ class EvalContext:
         self._sentences[sections] = result
         return result
 
+    def matching_sentences(
+        self, pattern: re.Pattern[str], sections: tuple[str, ...]
+    ) -> Iterator[tuple[str, int]]:
+        """The sentences of ``sentences(sections)`` in which ``pattern`` matches, found without
+        splitting the whole text: search, take the sentence around the match, go on after it."""
+        text = self.report.text
+        for start, end in self._spans(sections):
+            pos = start
+            while pos < end:
+                found = pattern.search(text, pos, end)
+                if found is None:
+                    break
+                at = found.start()
+                first = max(start, *(text.rfind(c, start, at) + 1 for c in _STOPS))
+                stop = _STOP.search(text, at, end)
+                last = stop.start() if stop is not None else end
+                if last == at:  # an empty match on a stop character
+                    pos = at + 1
+                    continue
+                sentence = text[first:last]
+                if sentence.strip():
+                    yield sentence, first
+                pos = last + 1
 
+    def _spans(self, sections: tuple[str, ...]) -> list[tuple[int, int]]:
+        report = self.report
+        if not sections:
+            return [(0, len(report.text))]
+        spans = []
+        for key in sections:
+            info = report.sections.get(key)
+            if info is not None:
+                spans.append((info.start, info.end if info.end >= 0 else len(report.text)))
+        return spans
+
+
+_STOPS = "。；;！!？?\n"
+_STOP = re.compile(r"[。；;！!？?\n]")
 _SENTENCE = re.compile(r"[^。；;！!？?\n]+")
 
 
@@ -178,6 +218,8 @@ def make_finding(
     fields.setdefault("agency", ev.report.agency or "（未识别）")
     fields.setdefault("year", show(ev.report.year))
     fields.setdefault("rule_title", rule.title)
+    if ev.when:
+        fields.setdefault("when", ev.when)
     if section is None and table is not None and ev.fmt is not None and table in ev.fmt.tables:
         section = ev.fmt.tables[table].section
     return Finding(

@@ -5,7 +5,9 @@ pattern and no ``exclude`` pattern are searched for ``pattern``.
 ``equals: [cells]`` — the number captured by the pattern's first group must equal the sum of the
 cells (or, when given, the sum of the ``or_equals`` cells: another reading the text may use,
 e.g. applications received including last year's carried-over ones). ``zero: [cells]`` — the sentence says there was nothing (no applications, no review...),
-so every cell must be 0.
+so every cell must be 0. ``report_year: same`` — the captured number is a year and must be the
+report's year (``same_or_next``: that year or the next, e.g. a publication date); reports whose
+year is unknown are not checked.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ PLACEHOLDERS = {
     "nonzero": "不为0的单元格及数值",
     "section_label": "原句所在章节",
     "line": "原句所在行号",
+    "expected": "应为的年份（report_year 时）",
 }
 
 _CN_DIGITS = {
@@ -59,12 +62,16 @@ class Compiled:
     require: tuple[re.Pattern[str], ...]
     exclude: tuple[re.Pattern[str], ...]
     pattern: re.Pattern[str]
-    mode: str  # "equals" | "zero"
+    mode: str  # "equals" | "zero" | "report_year"
     cells: tuple[tuple[str, str, str], ...]
     fmt: FormatDef
     alternative: tuple[
         tuple[str, str, str], ...
     ] = ()  # or_equals: another reading that also agrees
+    years_ahead: int = 0  # report_year: how many years after the report year are also fine
+    # The pattern depends on where a sentence starts or ends (^ $): match it sentence by
+    # sentence instead of searching the text first.
+    anchored: bool = False
 
 
 def _regex(ctx: CompileContext, subpath: tuple, text: str) -> re.Pattern[str] | None:
@@ -87,16 +94,19 @@ def compile(rule: Rule, ctx: CompileContext) -> Compiled | None:
     require = [_regex(ctx, ("require", i), p) for i, p in enumerate(spec.get("require") or [])]
     exclude = [_regex(ctx, ("exclude", i), p) for i, p in enumerate(spec.get("exclude") or [])]
     pattern = _regex(ctx, ("pattern",), spec["pattern"])
-    mode = "equals" if "equals" in spec else "zero"
-    if pattern is not None and mode == "equals" and pattern.groups < 1:
+    mode = next(m for m in ("equals", "zero", "report_year") if m in spec)
+    if pattern is not None and mode != "zero" and pattern.groups < 1:
         ctx.problem(("pattern",), "pattern 需要一个括号分组 (…) 来取出正文中的数字")
     cells: list[tuple[str, str, str]] = []
-    for index, ref in enumerate(spec.get(mode) or []):
-        cells.extend(parse_cell_ref(ctx, (mode, index), ref))
+    if mode != "report_year":
+        for index, ref in enumerate(spec.get(mode) or []):
+            cells.extend(parse_cell_ref(ctx, (mode, index), ref))
     alternative: list[tuple[str, str, str]] = []
     for index, ref in enumerate(spec.get("or_equals") or []):
         alternative.extend(parse_cell_ref(ctx, ("or_equals", index), ref))
-    if pattern is None or None in require or None in exclude or not cells:
+    if pattern is None or None in require or None in exclude:
+        return None
+    if mode != "report_year" and not cells:
         return None
     return Compiled(
         tuple(sections),
@@ -107,13 +117,22 @@ def compile(rule: Rule, ctx: CompileContext) -> Compiled | None:
         tuple(cells),
         ctx.fmt,
         tuple(alternative),
+        1 if spec.get("report_year") == "same_or_next" else 0,
+        _anchored(spec["pattern"]),
     )
+
+
+def _anchored(text: str) -> bool:
+    outside_classes = re.sub(r"\[(?:\\.|[^\]\\])*\]", "", text)
+    return re.search(r"\^|\$|\\[AZ]", outside_classes) is not None
 
 
 def _number(text: str) -> int | None:
     text = text.strip()
     if text.isdigit():
         return int(text)
+    if len(text) >= 3 and all(ch in _CN_DIGITS and ch != "两" for ch in text):
+        return int("".join(str(_CN_DIGITS[ch]) for ch in text))  # 二〇二三 → 2023
     if text in _CN_DIGITS:
         return _CN_DIGITS[text]
     if text.startswith("十") and len(text) <= 2:
@@ -173,9 +192,62 @@ def _fields(
     }
 
 
+def _matches(compiled: Compiled, ev: EvalContext):
+    """(sentence, match, offset in Report.text) for every match in a qualifying sentence."""
+    if compiled.anchored:
+        sentences = iter(ev.sentences(compiled.sections))
+    else:
+        sentences = ev.matching_sentences(compiled.pattern, compiled.sections)
+    for sentence, offset in sentences:
+        if any(not p.search(sentence) for p in compiled.require):
+            continue
+        if any(p.search(sentence) for p in compiled.exclude):
+            continue
+        for match in compiled.pattern.finditer(sentence):
+            yield sentence, match, offset + match.start()
+
+
+def _evaluate_year(rule: Rule, compiled: Compiled, ev: EvalContext) -> list[Outcome]:
+    year = ev.report.year
+    if year is None:
+        return [Outcome("skip", "正文", "报告年度未知，无法核对")]
+    if not _mentioned(compiled, ev):
+        return [Outcome("skip", "正文", "正文中没有相关表述")]
+    allowed = list(range(year, year + compiled.years_ahead + 1))
+    shown = "或".join(str(y) for y in allowed)
+    outcomes: list[Outcome] = []
+    for sentence, match, at in _matches(compiled, ev):
+        line = ev.report.line_of(at)
+        place = f"第 {line} 行"
+        captured = next((g for g in match.groups() if g is not None), "")
+        stated = _number(captured)
+        if stated is None:
+            outcomes.append(Outcome("skip", place, f"无法把「{captured}」读成年份"))
+            continue
+        if stated in allowed:
+            outcomes.append(Outcome("pass", place, f"正文 {stated} 年 = 报告年度 {shown}"))
+            continue
+        section = _section_of(ev, at)
+        fields = {
+            "quote": quote(sentence),
+            "stated": str(stated),
+            "actual": str(year),
+            "expected": shown,
+            "section_label": ev.report.sections[section].heading if section else "（无）",
+            "line": str(line),
+        }
+        finding = make_finding(
+            rule, ev, fields, section=section, line=line, expected=year, actual=stated
+        )
+        return [*outcomes, Outcome("fire", place, f"正文 {stated} 年 ≠ 报告年度 {shown}", finding)]
+    return outcomes or [Outcome("skip", "正文", "正文中没有相关表述")]
+
+
 def evaluate(rule: Rule, compiled: Compiled, ev: EvalContext) -> list[Outcome]:
     if compiled.sections and not any(k in ev.report.sections for k in compiled.sections):
         return [Outcome("skip", "正文", "报告中没有要检查的章节")]
+    if compiled.mode == "report_year":
+        return _evaluate_year(rule, compiled, ev)
     values = []
     for cell in compiled.cells:
         value = ev.cell(*cell)
@@ -188,56 +260,20 @@ def evaluate(rule: Rule, compiled: Compiled, ev: EvalContext) -> list[Outcome]:
     if not _mentioned(compiled, ev):
         return [Outcome("skip", "正文", "正文中没有相关表述")]
     outcomes: list[Outcome] = []
-    for sentence, offset in ev.sentences(compiled.sections):
-        if any(not p.search(sentence) for p in compiled.require):
-            continue
-        if any(p.search(sentence) for p in compiled.exclude):
-            continue
-        for match in compiled.pattern.finditer(sentence):
-            at = offset + match.start()
-            line = ev.report.line_of(at)
-            place = f"第 {line} 行"
-            if compiled.mode == "zero":
-                if all(v == 0 for v in values):
-                    outcomes.append(
-                        Outcome("pass", place, f"正文「{quote(sentence, 40)}」与表格一致（均为 0）")
-                    )
-                    continue
-                pairs = [(c, v) for c, v in zip(compiled.cells, values, strict=True) if v != 0]
-                nonzero = "、".join(f"{_label(compiled, c)}为 {show(v)}" for c, v in pairs)
-                fields = _fields(compiled, ev, sentence, at, line, values, total)
-                fields.update(nonzero=nonzero, stated="0")
-                first = pairs[0][0]
-                finding = make_finding(
-                    rule,
-                    ev,
-                    fields,
-                    section=fields.pop("_section"),
-                    table=first[0],
-                    row=first[1],
-                    column=first[2],
-                    line=line,
-                    expected=0,
-                    actual=pairs[0][1],
-                )
-                return [*outcomes, Outcome("fire", place, f"正文称没有，但{nonzero}", finding)]
-            captured = next((g for g in match.groups() if g is not None), "")
-            stated = _number(captured)
-            if stated is None:
-                outcomes.append(Outcome("skip", place, f"无法把「{captured}」读成数字"))
-                continue
-            if stated == total:
-                outcomes.append(Outcome("pass", place, f"正文 {stated} = 表格 {show(total)}"))
-                continue
-            other = _sum(ev, compiled.alternative)
-            if other is not None and stated == other:
+    for sentence, match, at in _matches(compiled, ev):
+        line = ev.report.line_of(at)
+        place = f"第 {line} 行"
+        if compiled.mode == "zero":
+            if all(v == 0 for v in values):
                 outcomes.append(
-                    Outcome("pass", place, f"正文 {stated} = 表格另一口径之和 {show(other)}")
+                    Outcome("pass", place, f"正文「{quote(sentence, 40)}」与表格一致（均为 0）")
                 )
                 continue
+            pairs = [(c, v) for c, v in zip(compiled.cells, values, strict=True) if v != 0]
+            nonzero = "、".join(f"{_label(compiled, c)}为 {show(v)}" for c, v in pairs)
             fields = _fields(compiled, ev, sentence, at, line, values, total)
-            fields["stated"] = str(stated)
-            first = compiled.cells[0]
+            fields.update(nonzero=nonzero, stated="0")
+            first = pairs[0][0]
             finding = make_finding(
                 rule,
                 ev,
@@ -247,13 +283,43 @@ def evaluate(rule: Rule, compiled: Compiled, ev: EvalContext) -> list[Outcome]:
                 row=first[1],
                 column=first[2],
                 line=line,
-                expected=stated,
-                actual=total,
+                expected=0,
+                actual=pairs[0][1],
             )
-            return [
-                *outcomes,
-                Outcome("fire", place, f"正文 {stated} ≠ 表格 {show(total)}", finding),
-            ]
+            return [*outcomes, Outcome("fire", place, f"正文称没有，但{nonzero}", finding)]
+        captured = next((g for g in match.groups() if g is not None), "")
+        stated = _number(captured)
+        if stated is None:
+            outcomes.append(Outcome("skip", place, f"无法把「{captured}」读成数字"))
+            continue
+        if stated == total:
+            outcomes.append(Outcome("pass", place, f"正文 {stated} = 表格 {show(total)}"))
+            continue
+        other = _sum(ev, compiled.alternative)
+        if other is not None and stated == other:
+            outcomes.append(
+                Outcome("pass", place, f"正文 {stated} = 表格另一口径之和 {show(other)}")
+            )
+            continue
+        fields = _fields(compiled, ev, sentence, at, line, values, total)
+        fields["stated"] = str(stated)
+        first = compiled.cells[0]
+        finding = make_finding(
+            rule,
+            ev,
+            fields,
+            section=fields.pop("_section"),
+            table=first[0],
+            row=first[1],
+            column=first[2],
+            line=line,
+            expected=stated,
+            actual=total,
+        )
+        return [
+            *outcomes,
+            Outcome("fire", place, f"正文 {stated} ≠ 表格 {show(total)}", finding),
+        ]
     if not outcomes:
         outcomes.append(Outcome("skip", "正文", "正文中没有相关表述"))
     return outcomes

@@ -1,9 +1,13 @@
 """``identity``: an arithmetic identity between cells, per column or per row, in exact Decimal.
 
+``relation`` (default ``=``) may also be ``>=`` or ``<=`` (left not less / not greater than
+right); ``right: []`` means 0, e.g. "上一年项目数量 + 本年增/减 >= 0".
+
 Root cause, not cascade: when an identity breaks, the cell it states (the single left operand)
 becomes *suspect*; a later identity that uses a suspect cell is not reported on its own but
 appended to the first finding's ``consequences``. An unreadable operand means the identity is
-not evaluated at all (the parse finding already says why).
+not evaluated at all (the parse finding already says why). Only an equation states a cell, so a
+broken inequality makes nothing suspect (it is still merged when it uses a suspect cell).
 """
 
 from __future__ import annotations
@@ -47,7 +51,11 @@ PLACEHOLDERS = {
     "difference": "左边减右边之差",
     "expected": "报告位置的单元格应为多少才成立",
     "actual": "报告位置的单元格实际数值",
+    "relation": "关系：等于、不小于或不大于",
+    "expected_text": "报告位置的单元格应满足的值，如 应为 3、至少应为 0、至多应为 5",
 }
+
+_RELATIONS = {"=": ("=", "等于"), ">=": ("≥", "不小于"), "<=": ("≤", "不大于")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +86,7 @@ class Compiled:
     instances: tuple[Instance, ...]
     tolerance: tuple[str, Decimal]  # ("exact"|"absolute"|"decimals", value)
     statement: str  # the identity in words, for "因此……也不成立"
+    relation: str = "="  # "=" | ">=" | "<="
 
 
 def _tolerance(ctx: CompileContext, spec: Any) -> tuple[str, Decimal]:
@@ -110,8 +119,9 @@ def compile(rule: Rule, ctx: CompileContext) -> Compiled | None:
     axis = "row" if per == "column" else "column"  # what the operands name
     left = parse_operands(ctx, ("left",), table, spec["left"], axis)
     right = parse_operands(ctx, ("right",), table, spec["right"], axis)
-    if not left or not right:
+    if not left or (spec["right"] and not right):
         return None
+    relation = str(spec.get("relation", "="))
     if per == "column":
         keys = resolve_columns(ctx, ("columns",), table, spec.get("columns"))
     else:
@@ -131,9 +141,10 @@ def compile(rule: Rule, ctx: CompileContext) -> Compiled | None:
 
         lterms = tuple(Term(op, cells(op), _term_label(table, op, axis)) for op in left)
         rterms = tuple(Term(op, cells(op), _term_label(table, op, axis)) for op in right)
-        if not any(t.cells for t in lterms) or not any(t.cells for t in rterms):
+        if not any(t.cells for t in lterms) or (rterms and not any(t.cells for t in rterms)):
             continue  # this row has none of these columns (e.g. table 2 rows)
-        stated = lterms[0].cells if len(lterms) == 1 and len(lterms[0].cells) == 1 else ()
+        single = len(lterms) == 1 and len(lterms[0].cells) == 1
+        stated = lterms[0].cells if single and relation == "=" else ()
         report_at, sign, side = None, 1, "left"
         for side_name, terms in (("left", lterms), ("right", rterms)):
             for term in terms:
@@ -146,10 +157,10 @@ def compile(rule: Rule, ctx: CompileContext) -> Compiled | None:
                     ):
                         report_at, sign, side = cell, term.operand.sign, side_name
         if report_at is None:
-            first = lterms[0] if lterms[0].cells else rterms[0]
+            first = next(t for t in (*lterms, *rterms) if t.cells)
             report_at = first.cells[0]
             sign = first.operand.sign
-            side = "left" if first is lterms[0] else "right"
+            side = "left" if any(first is t for t in lterms) else "right"
         where = (
             f"「{column_label(table, key)}」列"
             if per == "column"
@@ -169,25 +180,59 @@ def compile(rule: Rule, ctx: CompileContext) -> Compiled | None:
         ctx.problem(("report_at",), f'report_at "{report_at_name}" 不是等式中的任何一项')
     statement = spec.get("statement") or (
         " + ".join(_term_label(table, op, axis) for op in left)
-        + " = "
-        + " + ".join(_term_label(table, op, axis) for op in right)
+        + f" {_RELATIONS[relation][0]} "
+        + (" + ".join(_term_label(table, op, axis) for op in right) or "0")
     )
     return Compiled(
         table=table,
         instances=tuple(instances),
         tolerance=_tolerance(ctx, spec.get("tolerance")),
         statement=statement,
+        relation=relation,
     )
 
 
-def _holds(left: Any, right: Any, tolerance: tuple[str, Decimal]) -> bool:
+def _compare(difference: Any, relation: str) -> bool:
+    """Does ``left - right`` (after tolerance) satisfy the relation?"""
+    if relation == ">=":
+        return difference >= 0
+    if relation == "<=":
+        return difference <= 0
+    return difference == 0
+
+
+def _holds(left: Any, right: Any, tolerance: tuple[str, Decimal], relation: str = "=") -> bool:
     kind, amount = tolerance
     if kind == "exact":
-        return left == right
+        return _compare(left - right, relation)
     if kind == "absolute":
-        return abs(Decimal(left) - Decimal(right)) <= amount
+        difference = Decimal(left) - Decimal(right)
+        if abs(difference) <= amount:
+            return True
+        return _compare(difference, relation)
     quantum = Decimal(1).scaleb(-int(amount))
-    return Decimal(left).quantize(quantum) == Decimal(right).quantize(quantum)
+    return _compare(Decimal(left).quantize(quantum) - Decimal(right).quantize(quantum), relation)
+
+
+def _terms(inst: Instance, relation: str, ltext: str, left: Any, rtext: str, right: Any) -> str:
+    """The identity with its numbers, e.g. "「A」(1) + 「B」(2) = 3，「C」(4) = 4"."""
+    parts = [f"{ltext} = {show(left)}"]
+    if inst.right:
+        parts.append(f"{rtext} = {show(right)}")
+    if relation != "=":
+        parts.append(f"应 {show(left)} {_RELATIONS[relation][0]} {show(right)}")
+    elif not inst.right:
+        parts.append("应为 0")
+    return "，".join(parts)
+
+
+def _expected_text(inst: Instance, relation: str, expected: Any) -> str:
+    """ "应为 X", or for an inequality the bound the reported cell must respect."""
+    if relation == "=":
+        return f"应为 {show(expected)}"
+    rises = inst.report_sign if inst.report_side == "left" else -inst.report_sign
+    at_least = (rises > 0) == (relation == ">=")
+    return f"{'至少' if at_least else '至多'}应为 {show(expected)}"
 
 
 def _side(terms: tuple[Term, ...], ev: EvalContext, table: TableDef, operands: list[OperandValue]):
@@ -233,7 +278,7 @@ def _side(terms: tuple[Term, ...], ev: EvalContext, table: TableDef, operands: l
         total += term.operand.sign * subtotal
         sign = "- " if term.operand.sign < 0 else ("+ " if parts else "")
         parts.append(f"{sign}{term.label}({show(subtotal)})")
-    return total, " ".join(parts), blocker
+    return total, " ".join(parts) or "0", blocker
 
 
 def evaluate(rule: Rule, compiled: Compiled, ev: EvalContext) -> list[Outcome]:
@@ -241,6 +286,7 @@ def evaluate(rule: Rule, compiled: Compiled, ev: EvalContext) -> list[Outcome]:
     outcomes = []
     tables = ev.report.tables
     exact = compiled.tolerance[0] == "exact"
+    relation = compiled.relation
     for inst in compiled.instances:
         if exact and not ev.explain:
             # Fast path: most identities hold; details are only built when needed.
@@ -251,7 +297,7 @@ def evaluate(rule: Rule, compiled: Compiled, ev: EvalContext) -> list[Outcome]:
                     break
                 balance += coefficient * value
             else:
-                if balance == 0:
+                if _compare(balance, relation):
                     outcomes.append(Outcome("pass", inst.where))
                     continue
         operands: list[OperandValue] = []
@@ -272,8 +318,8 @@ def evaluate(rule: Rule, compiled: Compiled, ev: EvalContext) -> list[Outcome]:
                 )
             )
             continue
-        terms = f"{left_text} = {show(left)}，{right_text} = {show(right)}"
-        if _holds(left, right, compiled.tolerance):
+        terms = _terms(inst, relation, left_text, left, right_text, right)
+        if _holds(left, right, compiled.tolerance, relation):
             outcomes.append(
                 Outcome("pass", inst.where, terms, operands=operands, computed=right, stated=left)
             )
@@ -318,6 +364,8 @@ def evaluate(rule: Rule, compiled: Compiled, ev: EvalContext) -> list[Outcome]:
             "difference": show(left - right),
             "expected": show(expected),
             "actual": show(actual),
+            "relation": _RELATIONS[relation][1],
+            "expected_text": _expected_text(inst, relation, expected),
         }
         finding = make_finding(
             rule,

@@ -17,6 +17,7 @@ from auditor.checks.refs import suggest
 from auditor.errors import RuleError
 from auditor.formats import FormatSet, load_formats
 from auditor.resources import formats_dir, shipped_rules_dir
+from auditor.rules.conditions import compile_conditions
 from auditor.rules.model import Rule, RuleSet
 from auditor.rules.validate import report_errors, rule_validator
 from auditor.rules.yamlpos import Positioned, load_positioned
@@ -33,6 +34,7 @@ COMMON_KEYS = (
     "years",
     "agencies",
     "note",
+    "when",
 )
 TOP_LEVEL_KEYS = ("rules", "note")
 
@@ -137,6 +139,8 @@ def _rule(
     agency_match, agency_except = _agency_patterns(source, path, raw.get("agencies") or {})
     module = KINDS[kind]
     _check_placeholders(source, (*path, "message"), raw["message"], module.PLACEHOLDERS)
+    if not raw.get("when") and re.search(r"\{when[}.\[!:]", raw["message"]):
+        source.problem((*path, "message"), "占位符 {when} 只能用于写了 when: 的规则")
     line = int(where.rsplit(":", 2)[-2])
     rule = Rule(
         id=rule_id,
@@ -166,6 +170,8 @@ def _rule(
         compiled = module.compile(rule, ctx)
         if compiled is not None:
             rule.compiled[fid] = compiled
+        if raw.get("when"):
+            rule.conditions[fid] = compile_conditions(ctx, raw["when"])
     return rule if len(source.problems) == before else None
 
 

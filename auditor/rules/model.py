@@ -31,6 +31,9 @@ class Rule:
     index: int = 0  # position in the rule set (file order)
     # Per format id: what the kind's module compiled from ``spec`` (resolved rows, regexes...).
     compiled: dict[str, Any] = field(default_factory=dict)
+    # Per format id: the resolved ``when:`` conditions (auditor.rules.conditions.Condition);
+    # empty when the rule has none.
+    conditions: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
     def applies_to_year(self, year: int | None) -> bool:
         if year is None:
