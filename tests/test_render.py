@@ -1,8 +1,20 @@
+import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from auditor.batch.outputs import (
+    INDEX_DATA,
+    INDEX_FIELDS,
+    IndexView,
+    TopFinding,
+    index_rows,
+    js_value,
+    write_index_html,
+)
+from auditor.batch.records import ROW_FIELDS
 from auditor.errors import TemplateError
 from auditor.formats import load_formats
 from auditor.model import Finding, Report, SectionInfo
@@ -102,3 +114,100 @@ def test_syntax_error_names_file_and_line(tmp_path: Path):
 def test_missing_template_dir():
     with pytest.raises(TemplateError):
         Templates(Path("/nonexistent/templates"))
+
+
+def _index_view(rows) -> IndexView:
+    top = [TopFinding("pattern.spam", "注入<b>内容</b>", 3)]
+    return IndexView(2, 1, 1, 3, 0, 0, 0, 2, "rules/", "", ["w.yaml:3: 未匹配"], top, rows)
+
+
+def _spool_row(**kw) -> list:
+    base = dict(source="in/a.txt", agency="某局", year=2023, format="2021", published=None,
+                status="audited", error=None, errors=0, warnings=0, infos=0, waived=0, memo="某局")  # fmt: skip
+    base.update(kw)
+    return [base[name] for name in ROW_FIELDS]
+
+
+def test_index_rows_are_compact():
+    rows = list(
+        index_rows(
+            (row, "{}")
+            for row in (
+                _spool_row(),
+                _spool_row(errors=2, warnings=1, memo="某局-1a2b"),
+                _spool_row(warnings=1, agency="a#b?", memo="a#b?"),
+                _spool_row(
+                    status="failed", error="文件是空的", agency=None, year=None, memo="unidentified"
+                ),  # fmt: skip
+                _spool_row(infos=1, memo=""),
+            )
+        )
+    )
+    assert rows == [
+        ["in/a.txt", "某局", 2023, "ok", 0, 0, 0, 0],  # memo named after the agency: left out
+        ["in/a.txt", "某局", 2023, "error", 2, 1, 0, 0, "某局-1a2b"],
+        ["in/a.txt", "a#b?", 2023, "warning", 0, 1, 0, 0, "a%23b%3F"],
+        ["in/a.txt", "", None, "failed", 0, 0, 0, 0, "unidentified", "文件是空的"],
+        ["in/a.txt", "某局", 2023, "ok", 0, 0, 1, 0, ""],  # no memo
+    ]
+    assert INDEX_FIELDS[8:] == ("memo", "error")
+
+
+def test_js_values_cannot_close_a_script():
+    text = js_value(["</script><!--", "a\u2028b\u2029", '"\\'])
+    assert "<" not in text and "\u2028" not in text and "\u2029" not in text
+    assert json.loads(text) == ["</script><!--", "a\u2028b\u2029", '"\\']
+
+
+def test_index_is_written_as_a_page_and_a_data_file(tmp_path: Path):
+    produced = []
+
+    def rows():  # a generator: rows are written as they come, never collected
+        for i in range(450):
+            produced.append(i)
+            yield [f"in/{i:03d}.txt", f"局{i % 7}", 2023, "ok", 0, 0, 0, 0]
+
+    view = _index_view(rows())
+    write_index_html(tmp_path, Templates(), view)
+    assert len(produced) == 450 and view.count == 450
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    data = (tmp_path / INDEX_DATA).read_text(encoding="utf-8")
+    assert data.count("\n") == 450 + 3  # comment, header, one line per row, footer
+    listed = json.loads(data.partition("window.AUDIT_INDEX = ")[2].removesuffix(";\n"))
+    assert listed["fields"] == list(INDEX_FIELDS) and len(listed["rows"]) == 450
+    assert listed["count"] == 450 and view.digest == listed["digest"] and len(view.digest) == 16
+    assert f'data-count="450" data-digest="{view.digest}"' in html
+    assert "in/001.txt" not in html  # no per-report rows in the page
+    assert "注入&lt;b&gt;内容" in html and "w.yaml:3: 未匹配" in html
+    # self-contained: inline CSS and JS, only the data file next to it is loaded
+    assert re.findall(r'(?:src|href)="([^"#]+)"', html) == [INDEX_DATA]
+    assert "<link" not in html and "fetch(" not in html
+    # every column of the list is a field of the data file
+    keys = re.findall(r'<th data-key="(\w+)"', html)
+    assert keys and set(keys) <= set(INDEX_FIELDS)
+
+
+def test_index_data_is_identical_for_identical_rows(tmp_path: Path):
+    def rows(agency: str):
+        return iter([["in/a.txt", agency, 2023, "ok", 0, 0, 0, 0]])
+
+    for name, agency in (("a", "某局"), ("b", "某局"), ("c", "别局")):
+        (tmp_path / name).mkdir()
+        write_index_html(tmp_path / name, Templates(), _index_view(rows(agency)))
+    files = {
+        name: ((tmp_path / name / "index.html").read_bytes(),
+               (tmp_path / name / INDEX_DATA).read_bytes())
+        for name in "abc"
+    }  # fmt: skip
+    assert files["a"] == files["b"] and files["a"][0] != files["c"][0]  # digest differs
+
+
+def test_an_old_index_template_listing_rows_is_told_why(tmp_path: Path):
+    (tmp_path / "index.html.j2").write_text(
+        "<table>\n{% for row in index.rows %}<tr><td>{{ row.source }}\n{% endfor %}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "out").mkdir()
+    with pytest.raises(TemplateError) as info:
+        write_index_html(tmp_path / "out", Templates(tmp_path), _index_view(iter([])))
+    assert "index.html.j2:2" in str(info.value) and INDEX_DATA in str(info.value)

@@ -5,6 +5,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from click.testing import CliRunner
@@ -61,10 +62,23 @@ def test_every_input_is_accounted_for(tmp_path, fake_backend):  # noqa: F811
     assert len(failed) == 3 and all(
         r["error"] and r["memo"] == "memos/unidentified.html" for r in failed
     )
+    # index.html stays small; every input is a row of index-data.js, which the page loads
     index = (out / "index.html").read_text(encoding="utf-8")
-    for source in sources:
-        assert source in index
-    assert "文件是空的" in index
+    assert '<script src="index-data.js">' in index
+    assert not any(source in index for source in sources)
+    listed = _index_data(out)
+    assert [row[0] for row in listed["rows"]] == sources
+    assert f'data-count="{len(sources)}"' in index and f'data-digest="{listed["digest"]}"' in index
+    fields = listed["fields"]
+    by_name = {Path(r[0]).name: dict(zip(fields, r, strict=False)) for r in listed["rows"]}
+    assert by_name["empty.txt"]["verdict"] == "failed"
+    assert by_name["empty.txt"]["error"] == "文件是空的"
+    assert by_name["empty.txt"]["memo"] == "unidentified" and by_name["empty.txt"]["agency"] == ""
+    assert by_name["2022.txt"]["verdict"] == "error" and by_name["2022.txt"]["errors"] == 1
+    assert by_name["2023.txt"]["verdict"] == "warning" and by_name["b.html"]["verdict"] == "ok"
+    # the memo of "天门市 招商服务中心" is named after the other spelling: link given explicitly
+    assert by_name["2022.txt"]["memo"] == "天门市招商服务中心"
+    assert "memo" not in by_name["2023.txt"]  # memo name == agency: left out, the page uses it
     unidentified = (out / "memos" / "unidentified.md").read_text(encoding="utf-8")
     assert "文件是空的" in unidentified
     # two spellings of one agency → one memo with both years side by side
@@ -232,11 +246,38 @@ def test_missing_input_is_a_usage_error(tmp_path, fake_backend):  # noqa: F811
 
 
 def test_report_text_is_escaped_in_html(tmp_path, fake_backend):  # noqa: F811
-    write_report(tmp_path / "in", "a.txt", "<script>alert(1)</script>局", 2023, "x error")
+    hostile = "</script><script>alert(1)</script>\"局'"
+    write_report(tmp_path / "in", "a\u2028<b>.txt", hostile, 2023, "x error")
     _run(str(tmp_path / "in"), "--out", str(tmp_path / "out"))
     for path in (tmp_path / "out").rglob("*.html"):
         text = path.read_text(encoding="utf-8")
         assert "<script>alert" not in text and "<b>x</b>" not in text
+    data = (tmp_path / "out" / "index-data.js").read_text(encoding="utf-8")
+    assert "<" not in data and "\u2028" not in data  # escaped as \u003c, \u2028
+    row = _index_data(tmp_path / "out")["rows"][0]
+    assert row[0].endswith("a\u2028<b>.txt") and row[1] == hostile
+    assert "'" not in row[8] and "<" not in row[8]  # the link is escaped and leads to the memo
+    assert (tmp_path / "out" / "memos" / (unquote(row[8]) + ".html")).is_file()
+
+
+def _index_data(out: Path) -> dict:
+    """index-data.js is one global assignment of JSON."""
+    text = (out / "index-data.js").read_text(encoding="utf-8")
+    prefix, _, body = text.partition("window.AUDIT_INDEX = ")
+    assert prefix.startswith("//") and body.endswith("};\n")
+    return json.loads(body.removesuffix(";\n"))
+
+
+def test_index_page_does_not_grow_with_the_batch(tmp_path, fake_backend):  # noqa: F811
+    sizes = {}
+    for n in (3, 120):
+        for i in range(n):
+            write_report(tmp_path / f"in{n}", f"{i:03d}.txt", f"单位{i % 9}", 2020 + i % 3)
+        _run(str(tmp_path / f"in{n}"), "--out", str(tmp_path / f"out{n}"), "--jobs", "1")
+        sizes[n] = (tmp_path / f"out{n}" / "index.html").stat().st_size
+        rows = _index_data(tmp_path / f"out{n}")["rows"]
+        assert len(rows) == n and all(len(row) <= 8 for row in rows)  # no memo, no error
+    assert abs(sizes[120] - sizes[3]) < 40  # only the counts differ
 
 
 def _files(out: Path) -> dict[str, bytes]:

@@ -187,14 +187,24 @@ def short_verdict(verdict_class: str, counts: dict[str, int]) -> str:
     return "未发现问题"
 
 
-def verdict_for(status: str, error: str | None, counts: dict[str, int]) -> tuple[str, str]:
+def verdict_class(status: str, errors: int, warnings: int) -> str:
+    """The verdict's class: failed / error / warning / ok (memos and the index share it)."""
     if status == "failed":
-        return f"无法审核：{error or '文件无法读取'}", "failed"
-    if counts.get("error"):
-        return f"不符合要求：发现 {counts['error']} 项错误，需要更正后重新发布。", "error"
-    if counts.get("warning"):
-        return f"基本符合要求：有 {counts['warning']} 项警告，请核实。", "warning"
-    return "未发现问题。", "ok"
+        return "failed"
+    if errors:
+        return "error"
+    return "warning" if warnings else "ok"
+
+
+def verdict_for(status: str, error: str | None, counts: dict[str, int]) -> tuple[str, str]:
+    kind = verdict_class(status, counts.get("error", 0), counts.get("warning", 0))
+    if kind == "failed":
+        return f"无法审核：{error or '文件无法读取'}", kind
+    if kind == "error":
+        return f"不符合要求：发现 {counts['error']} 项错误，需要更正后重新发布。", kind
+    if kind == "warning":
+        return f"基本符合要求：有 {counts['warning']} 项警告，请核实。", kind
+    return "未发现问题。", kind
 
 
 def _with_waived(verdict: str, waived: int) -> str:
