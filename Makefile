@@ -23,7 +23,7 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 
 run: $(STAMP_RUN)
 	$(BIN)/audit run reports-in --out $(OUT) --fail-on never
-	@echo "备忘录(memos)位于: $(OUT)/memos/   总览: $(OUT)/index.html"
+	@echo "审核意见（每个单位一份）：$(OUT)/memos/    总览：$(OUT)/index.html"
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check auditor tests scripts
