@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-import re
+from bisect import bisect_left
 from pathlib import Path
 
 from auditor.errors import IngestError
@@ -26,7 +26,6 @@ from auditor.parse.tables import locate_table, read_positional_table, read_table
 
 # Markers of the free-format statistics tables used before the 2019 format.
 _PRE_2019_MARKERS = ("指标名称", "计量单位", "统计指标")
-_YEAR_MENTION = re.compile(r"(?:19|20)\d{2}")
 
 __all__ = ["parse_path", "parse_text"]
 
@@ -147,8 +146,6 @@ def _table_region(doc: Document, section_key: str, report: Report) -> tuple[int,
 
 
 def _compact_index(doc: Document, text_offset: int) -> int:
-    from bisect import bisect_left
-
     return bisect_left(doc.offsets, text_offset)
 
 
