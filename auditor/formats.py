@@ -32,6 +32,7 @@ class RowDef:
     match: tuple[str, ...]  # compacted phrases that identify the row
     columns: tuple[str, ...]
     compact_label: str = ""  # the label without spaces and punctuation variants
+    item: str | None = None  # the 第二十条 item it is published under (table 2), e.g. "(一)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,10 @@ class TableDef:
     positional: bool = False
     # (left rows, right rows): per column, sum(left) == sum(right). Used to resolve glued digits.
     column_sums: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    # Words of the printed form that are neither rows nor columns (corner note, banners), and
+    # the labels of row groups keyed by the row-key prefix they stand over.
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+    groups: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def row(self, key: str) -> RowDef | None:
         for row in self.rows:
@@ -133,6 +138,7 @@ def _table_from_yaml(key: str, data: dict) -> TableDef:
             match=tuple(compact(m) for m in r.get("match", [r["label"]])),
             columns=tuple(r.get("columns", all_columns)),
             compact_label=compact(r["label"]),
+            item=r.get("item"),
         )
         for r in data["rows"]
     )
@@ -145,6 +151,8 @@ def _table_from_yaml(key: str, data: dict) -> TableDef:
         rows=rows,
         total_column=data.get("total_column"),
         positional=bool(data.get("positional", False)),
+        headers=dict(data.get("headers", {})),
+        groups=dict(data.get("groups", {})),
     )
     sums = []
     for item in data.get("column_sums", []):

@@ -292,3 +292,28 @@ def test_less_or_equal_inequality_and_merging_into_a_root_cause(rules_copy: Path
     (finding,) = audit_report(clean_report("2021", 2022, cells=cells), rule_only)
     assert "应 3 ≤ 1" in finding.message and "至多应为 1" in finding.message
     assert "不大于右边" in finding.message
+
+
+def test_format_definition_mistakes_name_file_line_and_nearest_key(tmp_path):
+    """Format files are rule files too: a misspelt key or column is reported, not a traceback."""
+    import shutil
+
+    from auditor.errors import RuleError
+    from auditor.resources import shipped_rules_dir
+    from auditor.rules.loader import load_ruleset as load
+
+    rules = tmp_path / "rules"
+    shutil.copytree(shipped_rules_dir(), rules)
+    path = rules / "formats" / "f2021.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("{key: regulations, label: 规章,", "{key: regulations, lable: 规章,", 1)
+    text = text.replace(
+        'columns: [decisions], item: "(五)"', 'columns: [decision], item: "(五)"', 1
+    )
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RuleError) as caught:
+        load(rules)
+    problems = "\n".join(caught.value.problems)
+    assert "f2021.yaml:" in problems
+    assert '未知的键 "lable"，是否为 label？' in problems
+    assert '未知的列 "decision"，是否为 decisions？' in problems

@@ -13,6 +13,7 @@ from auditor.formats import FormatSet, TableDef, load_formats
 from auditor.model import Report
 from auditor.parse import parse_path
 from auditor.resources import formats_dir
+from auditor.rules.loader import check_format_files
 
 
 @main.command("parse")
@@ -36,13 +37,14 @@ def parse_command(
     Parse report files and show what was read. 文件无法解析时仍输出一条 status=failed 的记录；
     只有命令本身无法运行时才以退出码 2 结束。
     """
-    try:
-        formats = load_formats(formats_dir(rules_dir))
-    except Exception as error:  # a broken format file is a usage problem, not a report problem
-        if ctx.obj.get("debug"):
-            raise
-        click.echo(f"错误：无法读取格式定义：{error}", err=True)
+    where = formats_dir(rules_dir)
+    problems = check_format_files(where)
+    if problems:  # a broken format file is a usage problem, not a report problem
+        for problem in problems:
+            click.echo(problem, err=True)
+        click.echo(f"格式定义有 {len(problems)} 个问题，请先修正。", err=True)
         ctx.exit(2)
+    formats = load_formats(where)
     for path in files:
         if not path.exists():
             report = Report(source=str(path), status="failed", error="文件不存在")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import string
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from auditor.formats import FormatSet, load_formats
 from auditor.resources import formats_dir, shipped_rules_dir
 from auditor.rules.conditions import compile_conditions
 from auditor.rules.model import Rule, RuleSet
-from auditor.rules.validate import report_errors, rule_validator
+from auditor.rules.validate import file_validator, report_errors, rule_validator
 from auditor.rules.yamlpos import Positioned, load_positioned
 
 COMMON_KEYS = (
@@ -64,8 +65,49 @@ def load_ruleset(rules_dir: Path | str | None = None) -> RuleSet:
     return RuleSet(rules=rules, formats=formats, directory=directory, files=[str(p) for p in files])
 
 
+def check_format_files(where: Path) -> list[str]:
+    """Problems in the format definitions, as ``FILE:LINE:COL: message`` lines (Chinese)."""
+    problems: list[str] = []
+    for path in sorted(where.glob("*.yaml")):
+        source = load_positioned(path)
+        problems.extend(source.problems)
+        data = source.data
+        if source.problems or data is None:
+            continue
+        report_errors(file_validator("format_definition"), data, source, ())
+        for key, table in (data.get("tables") or {}).items():
+            with suppress(KeyError, TypeError, AttributeError):  # shape errors are reported above
+                sections = [s["key"] for s in data["sections"]]
+                _check_table_refs(source, ("tables", key), table, sections)
+        problems.extend(source.problems)
+    return problems
+
+
+def _check_table_refs(source: Positioned, path: tuple, table: dict, sections: list[str]) -> None:
+    """Every column a row names, the total column and the section must exist."""
+    columns = [c["key"] for c in table["columns"]]
+    if table["section"] not in sections:
+        source.problem(
+            (*path, "section"),
+            f'未知的章节 "{table["section"]}"{suggest(table["section"], sections)}',
+        )
+    if "total_column" in table and table["total_column"] not in columns:
+        name = table["total_column"]
+        source.problem((*path, "total_column"), f'未知的列 "{name}"{suggest(name, columns)}')
+    for index, row in enumerate(table["rows"]):
+        for position, column in enumerate(row.get("columns", [])):
+            if column not in columns:
+                source.problem(
+                    (*path, "rows", index, "columns", position),
+                    f'未知的列 "{column}"{suggest(column, columns)}',
+                )
+
+
 def _load_formats(directory: Path) -> FormatSet:
     where = formats_dir(directory)
+    problems = check_format_files(where)
+    if problems:
+        raise RuleError(problems)
     try:
         formats = load_formats(where)
     except Exception as exc:  # a broken format file is reported, not raised as a traceback

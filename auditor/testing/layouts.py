@@ -37,29 +37,6 @@ LAYOUTS: tuple[str, ...] = (
 )
 GLUED_LAYOUTS = frozenset({"glued", "runon"})
 
-# Layout words that are not row/column labels (the format YAML has no place for them yet).
-GROUP_LABELS = {
-    "results": "三、本年度办理结果",
-    "results.denied": "(三)不予公开",
-    "results.unavailable": "(四)无法提供",
-    "results.not_processed": "(五)不予处理",
-    "results.other": "(六)其他处理",
-}
-CORNER_NOTE = "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)"
-APPLICANTS = "申请人情况"
-LEGAL_PERSONS = "法人或其他组织"
-CONTENT_HEADER = "信息内容"
-# 第二十条 item under which each table 2 row is published
-ARTICLE_ITEMS = {
-    "regulations": "(一)",
-    "normative_docs": "(一)",
-    "licensing": "(五)",
-    "other_services": "(五)",
-    "punishment": "(六)",
-    "coercion": "(六)",
-    "admin_fees": "(八)",
-    "procurement": "(九)",
-}
 TOP_CHROME = (
     "您当前所在位置: 首页 > 政府信息公开 > 政府信息公开年报",
     "索引号: 11510700MB1{n:04d}/{y}-00012 主题分类: 综合政务",
@@ -155,10 +132,14 @@ def _applications_grid(
     hl = lambda key: Cell(_split_label(table.columns[key].label, rng, layout), "header")  # noqa: E731
     rows: list[list[Cell]] = [
         [
-            Cell((CORNER_NOTE,), "title", rowspan=3, colspan=3),
-            Cell((APPLICANTS,), "header", colspan=len(cols)),
+            Cell((table.headers["corner_note"],), "title", rowspan=3, colspan=3),
+            Cell((table.headers["applicants"],), "header", colspan=len(cols)),
         ],
-        [hl(parts[0]), Cell((LEGAL_PERSONS,), "header", colspan=len(parts) - 1), hl(total_col)],
+        [
+            hl(parts[0]),
+            Cell((table.headers["legal_persons"],), "header", colspan=len(parts) - 1),
+            hl(total_col),
+        ],
         [hl(c) for c in parts[1:]],
     ]
     rows[1][0].rowspan = rows[1][2].rowspan = 2
@@ -175,17 +156,17 @@ def _applications_grid(
             if "results" not in seen_groups:
                 seen_groups.add("results")
                 parts_ = (
-                    _split_label(GROUP_LABELS["results"], rng, "html")
+                    _split_label(table.groups["results"], rng, "html")
                     if layout == "html"
-                    else (GROUP_LABELS["results"],)
+                    else (table.groups["results"],)
                 )
                 line.append(Cell(parts_, "group", rowspan=len(result_rows)))
             group = r.key.rsplit(".", 1)[0]
-            if group in GROUP_LABELS and group != "results":
+            if group in table.groups and group != "results":
                 if group not in seen_groups:
                     seen_groups.add(group)
                     size = sum(1 for x in result_rows if x.key.startswith(group + "."))
-                    line.append(Cell((GROUP_LABELS[group],), "group", rowspan=size))
+                    line.append(Cell((table.groups[group],), "group", rowspan=size))
             else:
                 label.colspan = 2
         line.append(label)
@@ -239,11 +220,11 @@ def _active_grid(model: ReportModel, table: TableDef, rng: random.Random, layout
     articles = layout != "cell_pipe" or rng.random() < 0.5  # seed 002 has no 第二十条 rows
     header_cols: tuple[str, ...] | None = None
     for r in table.rows:
-        new_item = ARTICLE_ITEMS.get(r.key, item)
+        new_item = r.item or item
         if new_item != item or r.columns != header_cols:
             if articles and new_item != item:
                 rows.append([Cell((f"第二十条第{new_item}项",), "title", colspan=width)])
-            header = [Cell((CONTENT_HEADER,), "header")]
+            header = [Cell((table.headers["content"],), "header")]
             header += [
                 Cell(_split_label(table.columns[c].label, rng, layout), "header") for c in r.columns
             ]
