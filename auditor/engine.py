@@ -147,7 +147,11 @@ def _run(
 def _compiled_for(rule: Rule, report: Report, ruleset: RuleSet) -> tuple[Any, str | None, str]:
     """(compiled spec, the format id it was compiled for, "") or (None, None, why not)."""
     if not rule.applies_to_year(report.year):
-        span = f"{rule.year_from or ''}–{rule.year_to or ''}"
+        span = (
+            str(rule.year_from)
+            if rule.year_from is not None and rule.year_from == rule.year_to
+            else f"{rule.year_from or ''}–{rule.year_to or ''}"
+        )
         return None, None, f"只适用于 {span} 年度的报告（本报告：{report.year or '年度未知'}）"
     if not rule.applies_to_agency(report.agency):
         return None, None, f"只适用于名称符合规定的单位（本报告：{report.agency or '单位未识别'}）"

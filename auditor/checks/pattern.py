@@ -63,7 +63,7 @@ def evaluate(rule: Rule, compiled: Compiled, ev: EvalContext) -> list[Outcome]:
         info = report.sections.get(key)
         if info is not None:
             spans.append((info.start, info.end if info.end >= 0 else len(report.text)))
-    where = "、".join(compiled.headings) if spans else "全文"
+    where = "、".join(f"「{h}」" for h in compiled.headings) if spans else "全文"
     if not spans:
         spans = [(0, len(report.text))]
     matches = []
