@@ -19,6 +19,7 @@ from auditor.parse.values import pipe_cells, read_row, scan_value_prefix
 from auditor.text import compact
 
 _VALUE_START = re.compile(r"[0-9|/\\—–\-\n]|不适用")
+_DIGIT = re.compile(r"\d")
 # How many characters of label text may follow the matched phrase before the values start.
 _LABEL_SLACK = 12
 
@@ -215,8 +216,9 @@ def read_positional_table(
             pos = found.start() + 1
             continue
         if any(kind == "num" for kind, _ in more):
-            if first_line is None:
-                first_line = _line(doc, found.start())
+            if first_line is None:  # the line of the first number, not of the header before it
+                digit = _DIGIT.search(doc.text, found.start(), read_to)
+                first_line = _line(doc, digit.start() if digit else found.start())
             tokens.extend(more)
             raw_parts.append(doc.text[found.start() : read_to])
         pos = read_to

@@ -176,12 +176,24 @@ def _split_glued(
         result.glued = (0, "ambiguous", None)
     else:
         reason = f"数字粘连（{_excerpt(raw)}），有{len(candidates)}种拆分方式都说得通，无法确定"
+        if len(tokens) > 1 and _separated(raw):
+            # Separated numbers, fewer than the cells: a missing cell is as likely as glued digits.
+            values = "、".join(t for _, t in tokens)
+            reason = (
+                f"只读到{len(tokens)}个数值（{values}），应有{len(columns)}个："
+                f"可能缺了一格，也可能有数字粘连（有{len(candidates)}种拆法），无法确定"
+            )
         result.glued = (len(candidates), "ambiguous" if method != "too_many" else method, None)
         if len(candidates) <= MAX_OPTIONS:
             result.options = candidates
     for index in range(len(columns)):
         result.unreadable[index] = reason
     return result
+
+
+def _separated(raw: str) -> bool:
+    """Whether the numbers in ``raw`` are separated by spaces or pipes (not all glued)."""
+    return bool(_SEPARATOR.search(raw.strip()))
 
 
 def _excerpt(raw: str) -> str:
