@@ -123,14 +123,27 @@ def _scalar(node: yaml.Node, out: Positioned, path: Path_) -> Any:
 def _translate_yaml_error(exc: yaml.MarkedYAMLError) -> str:
     problem = (exc.problem or "").strip()
     known = {
-        "mapping values are not allowed here": "这里不能出现冒号（值中含冒号时请加引号）",
-        "could not find expected ':'": "缺少冒号",
+        "mapping values are not allowed here": (
+            "这里不能出现冒号：多半是这一行缩进多了（与上一行的键对齐即可）；"
+            "如果是值里本来就有冒号，请给整个值加引号"
+        ),
+        "could not find expected ':'": "缺少冒号（“键: 值”）",
         "found character '\\t' that cannot start any token": "不能用 Tab 缩进，请改用空格",
-        "did not find expected key": "缩进不一致或缺少键",
-        "did not find expected '-' indicator": "列表项的缩进不一致",
+        "found character '\t' that cannot start any token": "不能用 Tab 缩进，请改用空格",
+        "did not find expected key": "缩进不一致：这一行的缩进与同一层的其他键不同",
+        "did not find expected '-' indicator": "列表项的缩进不一致：同一列表的“- ”要上下对齐",
         "found undefined alias": "引用了未定义的锚点",
+        "expected <block end>, but found '-'": (
+            "缩进不对：这个列表项（“- ”）的缩进与同一列表的其他项不同，请上下对齐"
+        ),
+        "expected <block end>, but found '?'": (
+            "缩进不对：这一行的缩进比同一条规则的其他键少（或多），请与上一行的键对齐"
+        ),
+        "expected <block end>, but found": "缩进不对：这一行与上一层的缩进不一致，请检查空格数",
+        "found unexpected end of stream": "文件在引号或括号未闭合处结束，请检查引号是否成对",
+        "found unknown escape character": "双引号中的反斜杠 \\ 不能这样用；正则表达式请改用单引号",
     }
     for english, chinese in known.items():
         if problem.startswith(english):
             return chinese
-    return problem or str(exc)
+    return f"YAML 写法有误（{problem or exc}）"
