@@ -108,3 +108,27 @@ def test_explain_with_previous_year_checks_carryover(tmp_path):
     assert alone.exit_code == 0 and paired.exit_code == 0, paired.output
     assert "[通过]" not in alone.output
     assert "[通过] applications.carryover" in paired.output
+
+
+def test_explain_warns_when_previous_is_another_agency_or_year():
+    samples = Path(__file__).resolve().parent.parent / "reports-in"
+    this_year = str(samples / "003_40f103b002da3e1a.txt")
+    other = str(samples / "004_7859ced941c8677a.txt")
+    result = CliRunner().invoke(
+        main, ["explain", this_year, "--rule", "applications.carryover", "--previous", other]
+    )
+    assert result.exit_code == 0
+    assert (
+        "--previous 的单位（绵阳市机关事务管理局）与本报告（朝阳市营商环境建设局）不同"
+        in result.output
+    )
+
+
+def test_unknown_rule_with_parts_swapped_is_suggested():
+    samples = Path(__file__).resolve().parent.parent / "reports-in"
+    result = CliRunner().invoke(
+        main,
+        ["explain", str(samples / "003_40f103b002da3e1a.txt"), "--rule", "carryover.applications"],
+    )
+    assert result.exit_code == 2
+    assert "是否为 applications.carryover？" in result.output

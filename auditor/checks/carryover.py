@@ -98,7 +98,13 @@ def evaluate(rule: Rule, compiled: Compiled, ev: EvalContext) -> list[Outcome]:
     previous = ev.previous
     report = ev.report
     if previous is None:
-        return [Outcome("skip", "跨年度", "批次中没有该单位上一年度的报告")]
+        return [
+            Outcome(
+                "skip",
+                "跨年度",
+                "没有该单位上一年度的报告（audit run 在同一批次中查找；audit explain 用 --previous 指定）",
+            )
+        ]
     if previous.status != "parsed" or (
         previous.year and report.year and previous.year != report.year - 1
     ):

@@ -12,7 +12,16 @@ from auditor.formats import TableDef
 
 
 def suggest(name: str, choices: list[str] | tuple[str, ...]) -> str:
-    """ "，是否为 X？" for the nearest valid name, or "" when nothing is close."""
+    """ "，是否为 X？" for the nearest valid name, or "" when nothing is close.
+
+    A dotted name whose parts are right but in the wrong order (carryover.applications) is
+    matched first.
+    """
+    parts = sorted(str(name).split("."))
+    if len(parts) > 1:
+        for choice in choices:
+            if sorted(str(choice).split(".")) == parts:
+                return f"，是否为 {choice}？"
     close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
     return f"，是否为 {close[0]}？" if close else ""
 

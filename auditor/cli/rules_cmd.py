@@ -126,8 +126,24 @@ def explain(
             previous = parse_path(
                 Path(previous_path), formats=ruleset.formats, source=previous_path
             )
+            for warning in _previous_mismatch(parsed, previous):
+                click.echo(f"注意：{warning}", err=True)
         traces = explain_report(parsed, ruleset, rule_id, previous=previous)
     except AuditorError as exc:
         _fail(ctx, exc, 2)
         return
     sys.stdout.write(render_traces(parsed, traces))
+
+
+def _previous_mismatch(report, previous) -> list[str]:
+    """Why ``--previous`` may not be this agency's report for the year before."""
+    from auditor.agency import agency_key
+
+    warnings = []
+    if agency_key(report.agency) != agency_key(previous.agency):
+        warnings.append(
+            f"--previous 的单位（{previous.agency or '未识别'}）与本报告（{report.agency or '未识别'}）不同"
+        )
+    if report.year is not None and previous.year is not None and previous.year != report.year - 1:
+        warnings.append(f"--previous 是 {previous.year} 年度报告，本报告是 {report.year} 年度")
+    return warnings
