@@ -34,6 +34,8 @@ class Document:
 def read_document(path: Path) -> Document:
     """Read one report file; raise IngestError (one Chinese line) when it cannot be used."""
     path = Path(path)
+    if path.is_dir():
+        raise IngestError("这是一个文件夹，不是文件（审核整个文件夹请用 audit run 文件夹）")
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
         shown = path.suffix or "（无扩展名）"
