@@ -112,7 +112,7 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
         read_document(tmp_path / "nope.pdf")
     folder = tmp_path / "dir.html"
     folder.mkdir()
-    with pytest.raises(IngestError, match="目录"):
+    with pytest.raises(IngestError, match="文件夹"):
         read_document(folder)
 
 
