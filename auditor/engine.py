@@ -24,6 +24,8 @@ _PRE_2019_KINDS = frozenset({"format", "pattern", "deadline"})
 
 PARSE_UNREADABLE = "parse.unreadable"
 PARSE_FAILED = "parse.failed"
+# Findings the engine makes itself, without a rule file (waivers may name them).
+ENGINE_RULES = (PARSE_UNREADABLE, PARSE_FAILED)
 _PARSE_BASIS = "本工具的读取结果（不是对报告内容的判断）"
 _PARSE_ADVICE = "请对照原文核对该处数值；如原文排版有误（数字粘连、缺格、错位），请更正后重新发布。"
 

@@ -19,15 +19,28 @@ README = """\
 - `templates/`：审核意见（备忘录）和总览页的模板，可按本单位习惯修改措辞和样式。
 - `waivers.yaml`：豁免清单。经批准接受的问题写在这里，须写明理由（reason）、批准人（approved_by），
   最好写上有效期（expires）。里面的示例条目请删除或改成真实内容。
-- `reports-in/`：把要审核的年报（.txt .html .htm .pdf .md）放在这里，可以有子文件夹。
+- `reports-in/`：把要审核的年报（.txt .html .htm .pdf .md）放在这里，可以有子文件夹。Word、WPS、OFD、
+  Excel 等文件不能直接审核（会列为“无法审核”），请先另存为 PDF、HTML 或文本。
 
 ## 运行审核
 
 在本目录中运行：
 
 ```
+audit run reports-in
+```
+
+不写 `--rules`、`--templates`、`--waivers` 时，自动使用当前目录中的 `rules/`、`templates/` 和
+`waivers.yaml`（运行时会提示一行“使用当前目录的规则 rules/、模板 templates/、豁免清单 waivers.yaml”），
+等同于：
+
+```
 audit run reports-in --rules rules --templates templates --waivers waivers.yaml
 ```
+
+如果不在本目录中运行，请用这三个选项写明路径，否则会使用工具内置的规则和模板。
+豁免清单中的规则编号、表/行/列/章节键名写错时，`audit run` 会一次列出全部问题（文件:行:列）并给出
+拼写建议，不进行审核。
 
 结果写在 `audit-out/`：
 

@@ -20,9 +20,9 @@ def test_init_creates_a_working_folder(tmp_path: Path):
         p.name for p in (target / "templates").iterdir()
     }
     readme = (target / "README.md").read_text(encoding="utf-8")
-    assert (
-        "audit run reports-in --rules rules --templates templates --waivers waivers.yaml" in readme
-    )
+    assert "```\naudit run reports-in\n```" in readme  # the folder's own files are the defaults
+    assert "使用当前目录的规则 rules/、模板 templates/、豁免清单 waivers.yaml" in readme
+    assert "audit run reports-in\n" in result.output and "--rules" not in result.output
     waivers = load_waivers(target / "waivers.yaml")  # the example is valid
     assert len(waivers.waivers) == 1
     example = waivers.waivers[0]

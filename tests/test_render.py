@@ -211,3 +211,85 @@ def test_an_old_index_template_listing_rows_is_told_why(tmp_path: Path):
     with pytest.raises(TemplateError) as info:
         write_index_html(tmp_path / "out", Templates(tmp_path), _index_view(iter([])))
     assert "index.html.j2:2" in str(info.value) and INDEX_DATA in str(info.value)
+
+
+def test_pattern_findings_show_no_numbers_but_identities_do():
+    pattern = Finding("pattern.spam", "pattern", "error", "正文中出现“365bet”", title="违规内容",
+                      expected=None, actual="365bet")  # fmt: skip
+    identity = Finding("applications.balance", "identity", "error", "不平衡", title="勾稽",
+                       expected=Decimal("12"), actual=10)  # fmt: skip
+    view = report_view(_report(), [pattern, identity], [], LABELS, 0, None)
+    shown = {f.rule: f for g in view.groups for f in g.findings}
+    assert shown["pattern.spam"].expected is None and shown["pattern.spam"].values == ""
+    assert shown["applications.balance"].values == "应为 12，实为 10"
+    memo = memo_view("某局", "x", [view], "rules/")
+    for name in (MEMO_MD, MEMO_HTML):
+        text = Templates().render(name, memo=memo)
+        assert "实为 365bet" not in text and "<strong>365bet" not in text
+        assert text.count("数值") == 1  # only the identity finding has a 数值 line
+
+
+def _unread(n: int) -> list[Finding]:
+    return [Finding("parse.unreadable", "parse", "warning", f"c{i}") for i in range(n)]
+
+
+def test_unread_cells_make_the_verdict_say_the_audit_is_incomplete():
+    warning = Finding("b", "pattern", "warning", "m")
+    view = report_view(_report(), [warning, *_unread(6)], [], LABELS, 0, None)
+    assert view.verdict_class == "warning"
+    assert view.verdict == (
+        "基本符合要求：有 7 项警告，请核实；其中 6 项是本工具未能读出的数值，相关检查未进行，"
+        "请对照原文核对。"
+    )
+    assert view.incomplete and "未能读出" in view.verdict_short
+    only = report_view(_report(), _unread(2), [], LABELS, 0, None)
+    assert only.verdict_class == "warning" and only.verdict.startswith("审核不完整")
+    error = report_view(
+        _report(), [Finding("a", "identity", "error", "m"), *_unread(3)], [], LABELS, 0, None
+    )
+    assert error.verdict_class == "error"
+    assert "另有 3 项警告是本工具未能读出的数值，相关检查未进行" in error.verdict
+    clean = report_view(_report(), [warning], [], LABELS, 0, None)
+    assert clean.verdict == "基本符合要求：有 1 项警告，请核实。" and not clean.incomplete
+    memo = memo_view("某局", "x", [view, clean], "rules/")
+    assert "其中 1 份有本工具未能读出的数值" in memo.verdict
+
+
+def test_unknown_field_is_explained_in_chinese(tmp_path: Path):
+    (tmp_path / "memo.md.j2").write_text("# 意见\n\n{{ memo.verdictt }}\n", encoding="utf-8")
+    view = report_view(_report(), [], [], LABELS, 0, None)
+    with pytest.raises(TemplateError) as info:
+        Templates(tmp_path).render(MEMO_MD, memo=memo_view("某局", "x", [view], "r/"))
+    assert str(info.value) == (
+        f"{tmp_path / 'memo.md.j2'}:3: 模板中使用了不存在的字段 “verdictt”"
+        "（可用字段见 templates/README.md）"
+    )
+
+
+def test_unclosed_block_is_explained_with_its_first_line(tmp_path: Path):
+    (tmp_path / "memo.md.j2").write_text(
+        "# 意见\n{% for r in memo.reports %}\n{% if r.year %}\n{{ r.year }}\n{% endif %}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(TemplateError) as info:
+        Templates(tmp_path)
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path / 'memo.md.j2'}:")
+    assert "模板在结尾处缺少结束标记（如 {% endfor %} / {% endif %}）" in message
+    assert "请检查从第 2 行开始的 {% for %} 块" in message
+
+
+def test_index_template_error_keeps_the_previous_index(tmp_path: Path):
+    out = tmp_path / "out"
+    out.mkdir()
+    write_index_html(out, Templates(), _index_view(iter([_spool_row()])))
+    good = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert set(good) == {"index.html", INDEX_DATA} and good["index.html"]
+    broken = tmp_path / "tpl"
+    broken.mkdir()
+    (broken / "index.html.j2").write_text("<p>\n{{ 1/0 }}\n", encoding="utf-8")
+    rows = iter([_spool_row(source="in/b.txt")])
+    with pytest.raises(TemplateError) as info:
+        write_index_html(out, Templates(broken), _index_view(rows))
+    assert "index.html.j2:2" in str(info.value) and "ZeroDivisionError" in str(info.value)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == good  # no temp files left

@@ -37,6 +37,7 @@ def _messy_batch(folder: Path) -> None:
     (folder / "gbk.txt").write_bytes("单位：绵阳市机关事务管理局\n年度：2022\n".encode("gbk"))
     (folder / "recipe.md").write_text("红烧肉的做法", encoding="utf-8")
     (folder / "notes.docx").write_bytes(b"PK")
+    (folder / "logo.png").write_bytes(b"\x89PNG")
 
 
 def test_every_input_is_accounted_for(tmp_path, fake_backend):  # noqa: F811
@@ -47,21 +48,26 @@ def test_every_input_is_accounted_for(tmp_path, fake_backend):  # noqa: F811
     data = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     assert data["version"] == 1
     sources = [r["source"] for r in data["reports"]]
-    assert sources == sorted(sources) and len(sources) == 7  # .docx skipped, counted
+    assert sources == sorted(sources) and len(sources) == 8  # .png skipped, counted
     status = {Path(r["source"]).name: (r["status"], r["error"]) for r in data["reports"]}
     assert status["empty.txt"] == ("failed", "文件是空的")
+    docx = "不支持的文件类型 .docx：请另存为 PDF、HTML 或文本后再审核"
+    assert status["notes.docx"] == ("failed", docx)  # a likely report, never silently skipped
+    assert f"notes.docx：{docx}" in output
+    assert "跳过的非报告文件：" in output and "logo.png" in output
     assert status["binary.pdf"][0] == "failed" and status["recipe.md"][0] == "failed"
     assert status["gbk.txt"] == ("audited", None)
     for name in ("empty.txt", "binary.pdf", "recipe.md"):
         assert f"{name}：" in output  # one line per failed input on stderr
-    assert "共 7 份文件" in output and "1 个非报告文件被跳过" in output
+    assert "共 8 份文件" in output and "1 个非报告文件被跳过" in output
     rows = list(csv.DictReader(io.StringIO((out / "summary.csv").read_bytes().decode("utf-8-sig"))))
     assert (out / "summary.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     assert [r["source"] for r in rows] == sources
     failed = [r for r in rows if r["status"] == "failed"]
-    assert len(failed) == 3 and all(
+    assert len(failed) == 4 and all(
         r["error"] and r["memo"] == "memos/unidentified.html" for r in failed
     )
+    assert any(r["error"] == docx for r in failed)
     # index.html stays small; every input is a row of index-data.js, which the page loads
     index = (out / "index.html").read_text(encoding="utf-8")
     assert '<script src="index-data.js">' in index
@@ -346,3 +352,80 @@ def test_unreadable_previous_year_is_said_so(tmp_path, fake_backend):  # noqa: F
         test_run_support.FAKE.parse_path = original
     memo = (tmp_path / "out" / "memos" / "某局.md").read_text(encoding="utf-8")
     assert "本单位 2022 年度报告无法读取" in memo and "表格无法读取" in memo
+
+
+@pytest.mark.parametrize(
+    ("marker", "words"), [("旧式格式", "为旧式格式"), ("表格未读出", "未能读取表格")]
+)
+def test_old_style_previous_year_is_not_used_for_carryover(tmp_path, fake_backend, marker, words):  # noqa: F811
+    folder = tmp_path / "in"
+    old = write_report(folder, "2018.txt", "某局", 2018)
+    old.write_text(old.read_text(encoding="utf-8") + marker + "\n", encoding="utf-8")
+    write_report(folder, "2019.txt", "某局", 2019)
+    _run(str(folder), "--out", str(tmp_path / "out"), "--jobs", "1")
+    data = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    assert not any(f["rule"] == "carryover.seen" for r in data["reports"] for f in r["findings"])
+    memo = (tmp_path / "out" / "memos" / "某局.md").read_text(encoding="utf-8")
+    assert "已与本单位 2018 年度报告做跨年度衔接核对" not in memo
+    assert f"本单位 2018 年度报告{words}" in memo and "未做跨年度衔接核对" in memo
+
+
+def test_index_template_error_keeps_previous_outputs(tmp_path, fake_backend):  # noqa: F811
+    write_report(tmp_path / "in", "a.txt", "某局", 2023, "x error")
+    out = tmp_path / "out"
+    _run(str(tmp_path / "in"), "--out", str(out), "--jobs", "1")
+    before = _files(out)
+    templates = tmp_path / "tpl"
+    templates.mkdir()
+    (templates / "index.html.j2").write_text("<p>\n{{ 1/0 }}\n", encoding="utf-8")
+    write_report(tmp_path / "in", "b.txt", "别局", 2023)
+    code, output = _run(
+        str(tmp_path / "in"), "--out", str(out), "--templates", str(templates), "--jobs", "2"
+    )
+    assert code == 2 and f"{templates / 'index.html.j2'}:2" in output
+    after = _files(out)
+    assert after["index.html"] == before["index.html"] and after["index.html"]
+    assert after["index-data.js"] == before["index-data.js"]
+    assert not [name for name in after if name.endswith(".tmp") or ".audit-tmp" in name]
+
+
+def test_unknown_template_field_reads_in_chinese(tmp_path, fake_backend):  # noqa: F811
+    write_report(tmp_path / "in", "a.txt", "某局", 2023)
+    templates = tmp_path / "tpl"
+    templates.mkdir()
+    (templates / "memo.md.j2").write_text("# 意见\n{{ memo.verdictt }}\n", encoding="utf-8")
+    code, output = _run(
+        str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--templates", str(templates)
+    )
+    assert code == 2
+    assert (
+        f"{templates / 'memo.md.j2'}:2: 模板中使用了不存在的字段 “verdictt”"
+        "（可用字段见 templates/README.md）" in output
+    )
+    assert "has no attribute" not in output
+
+
+def test_init_folder_uses_its_own_rules_templates_and_waivers(tmp_path, fake_backend, monkeypatch):  # noqa: F811
+    assert CliRunner().invoke(main, ["init", str(tmp_path / "team")]).exit_code == 0
+    monkeypatch.chdir(tmp_path / "team")
+    write_report(Path("reports-in"), "a.txt", "某局", 2023)
+    memo = Path("templates/memo.md.j2")
+    memo.write_text("本组模板\n" + memo.read_text(encoding="utf-8"), encoding="utf-8")
+    code, output = _run("reports-in", "--out", "out", "--jobs", "1")
+    assert code == 0, output
+    assert "使用当前目录的规则 rules/、模板 templates/、豁免清单 waivers.yaml" in output
+    assert Path("out/memos/某局.md").read_text(encoding="utf-8").startswith("本组模板")
+    assert "waivers.yaml:" in output  # the example waiver matched nothing: said at the end
+    Path("rules/broken.yaml").write_text("x", encoding="utf-8")  # the fake refuses it
+    code, output = _run("reports-in", "--out", "out")
+    assert code == 2 and "broken.yaml:3:5" in output
+
+
+def test_repository_root_uses_the_shipped_rules_silently(monkeypatch):
+    from auditor.cli.run_cmd import local_defaults
+    from auditor.resources import shipped_rules_dir
+
+    monkeypatch.chdir(shipped_rules_dir().parent)
+    if not Path("rules").is_dir():  # pragma: no cover  (installed wheel)
+        pytest.skip("not a source checkout")
+    assert local_defaults(None, None, None) == (None, None, None, [])

@@ -1,6 +1,7 @@
 """Fakes of the parser and engine for the ``audit run`` tests (no real rules needed).
 
-A fake report is a UTF-8 text with lines ``单位：X``, ``年度：N`` and ``问题：RULE SEVERITY [TABLE ROW]``.
+A fake report is a UTF-8 text with lines ``单位：X``, ``年度：N`` and ``问题：RULE SEVERITY [TABLE ROW]``;
+``旧式格式`` makes it a pre-2019 report, ``表格未读出`` one whose tables were not read.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ def fake_parse(path: Path, formats=None, source: str | None = None) -> Report:
     if report.agency is None and report.year is None:
         return Report(source=source, status="failed", error="不是政府信息公开工作年度报告")
     report.tables = {"applications": {"carried_forward": {"total": 3}}}
+    if "旧式格式" in text:  # an old-style (pre-2019) report: no tables
+        report.pre_2019, report.format, report.tables = True, None, {}
+    if "表格未读出" in text:
+        report.tables = {"applications": {"carried_forward": {}}}
     return report
 
 
@@ -45,7 +50,16 @@ def fake_load_ruleset(rules_dir: Path | None = None):
         raise RuleError(
             [f"{Path(rules_dir) / 'broken.yaml'}:3:5: 规则缺少 id", "x.yaml:1:1: 第二个问题"]
         )
-    return SimpleNamespace(formats=load_formats(), rules=[])
+    return SimpleNamespace(
+        formats=load_formats(), rules=[SimpleNamespace(id=i) for i in FAKE_RULES]
+    )
+
+
+# Rule ids the fake rule set knows (waivers naming other ids are refused, as with real rules).
+FAKE_RULES = (
+    "applications.balance", "pattern.fee", "other.rule", "never.fires", "carryover.seen", "x",
+    "other_matters.fee_statement",
+)  # fmt: skip
 
 
 def fake_audit(report: Report, ruleset, previous: Report | None = None) -> list[Finding]:

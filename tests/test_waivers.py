@@ -1,5 +1,6 @@
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,94 @@ def test_first_matching_waiver_in_file_order_wins(tmp_path):
     assert [f.waiver["reason"] for f in waived] == ["first", "third"]
     assert hits == {1: 1, 3: 1}
     assert [w.index for w in waivers.unmatched(hits)] == [2]
+
+
+def _ruleset():
+    from test_run_support import fake_load_ruleset
+
+    return fake_load_ruleset()
+
+
+@pytest.mark.parametrize("bad", ["2030-13-01", "2030-02-30"])
+def test_impossible_date_is_a_usage_error_not_a_crash(tmp_path, bad, fake_backend, monkeypatch):  # noqa: F811
+    text = f"waivers:\n  - rule: x\n    reason: r\n    approved_by: a\n    expires: {bad}\n"
+    path = _file(tmp_path, text)
+    with pytest.raises(WaiverError) as info:
+        load_waivers(path, today=TODAY)
+    assert str(info.value).startswith(f"{path}:5:14: expires 应是日期（YYYY-MM-DD）")
+    assert bad in str(info.value)
+    monkeypatch.chdir(tmp_path)
+    write_report(tmp_path / "in", "a.txt", "某局", 2023)
+    result = CliRunner().invoke(main, ["run", "in", "--out", "out"])
+    assert result.exit_code == 2 and "内部错误" not in result.output
+    assert "waivers.yaml:5:14: expires 应是日期" in result.output
+
+
+def test_every_problem_is_reported_at_once_with_suggestions(tmp_path):
+    path = _file(
+        tmp_path,
+        """waivers:
+  - rule: other_matters.fee_statment
+    reason: r
+    approved_by: a
+  - rule: applications.balance
+    table: aplications
+    reason: r
+    approved_by: a
+  - rule: applications.balance
+    table: applications
+    row: carried_forwrd
+    column: totl
+    reason: r
+    approved_by: a
+  - rule: "pattern.*"
+    section: other_mattres
+    reason: r
+    approved_by: a
+  - rule: parse.unreadable
+    reson: r
+    approved_by: a
+    expires: 2030-13-01
+""",
+    )
+    with pytest.raises(WaiverError) as info:
+        load_waivers(path, today=TODAY, ruleset=_ruleset())
+    problems = info.value.problems
+    assert all(re.match(re.escape(str(path)) + r":\d+:\d+: ", p) for p in problems), problems
+    lines = [int(p[len(str(path)) + 1 :].split(":")[0]) for p in problems]
+    assert lines == sorted(lines)  # in file order
+    by_line = dict(zip(lines, problems, strict=True))
+    assert "是否为 other_matters.fee_statement？" in by_line[2]
+    assert "是否为 applications？" in by_line[6]
+    assert "是否为 carried_forward？" in by_line[11] and "是否为 total？" in by_line[12]
+    assert "是否为 other_matters？" in by_line[16]
+    assert "reason" in by_line[20] and "expires" in by_line[22]
+    assert len(problems) == 7  # the wildcard and parse.unreadable are known rules
+    assert not any(":15:" in p or ":19:" in p for p in problems)
+
+
+def test_valid_names_pass_the_rule_set_check(tmp_path):
+    path = _file(
+        tmp_path,
+        """waivers:
+  - {rule: applications.balance, table: applications, row: carried_forward, column: total,
+     reason: r, approved_by: a}
+  - {rule: "other_matters.*", section: other_matters, reason: r, approved_by: a}
+""",
+    )
+    assert len(load_waivers(path, today=TODAY, ruleset=_ruleset()).waivers) == 2
+
+
+def test_run_lists_all_waiver_problems(tmp_path, fake_backend, monkeypatch):  # noqa: F811
+    monkeypatch.chdir(tmp_path)
+    write_report(tmp_path / "in", "a.txt", "某局", 2023)
+    Path("w.yaml").write_text(
+        "waivers:\n  - {rule: pattern.fe, reason: r, approved_by: a}\n"
+        "  - {rule: x, reason: r, approved_by: a, table: nope}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["run", "in", "--out", "out", "--waivers", "w.yaml"])
+    assert result.exit_code == 2, result.output
+    assert "豁免清单有 2 个问题" in result.output
+    assert "w.yaml:2:" in result.output and "是否为 pattern.fee？" in result.output
+    assert "w.yaml:3:" in result.output and not Path("out").exists()

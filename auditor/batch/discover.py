@@ -1,5 +1,9 @@
 """Find the report files of a batch: files named on the command line, and report-like files
-(.txt .html .htm .pdf .md) anywhere under the folders named there."""
+(.txt .html .htm .pdf .md) anywhere under the folders named there.
+
+Office documents (.docx, .wps, .ofd …) found in the folders are likely reports the tool cannot
+read: they become inputs too, so that each is listed as failed with what to do about it,
+instead of disappearing among the skipped files."""
 
 from __future__ import annotations
 
@@ -9,6 +13,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPORT_SUFFIXES = frozenset({".txt", ".html", ".htm", ".pdf", ".md"})
+# Likely reports in a format the tool does not read (word processors, spreadsheets, OFD).
+UNSUPPORTED_SUFFIXES = frozenset(
+    {".doc", ".docx", ".wps", ".wpt", ".ofd", ".xls", ".xlsx", ".et", ".rtf"}
+)
+SKIPPED_NAMES = 10  # skipped files named on stderr
+
+
+def unsupported_reason(path: str) -> str | None:
+    """The one-line reason an office document is not audited, or None for other files."""
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix in UNSUPPORTED_SUFFIXES:
+        return f"不支持的文件类型 {suffix}：请另存为 PDF、HTML 或文本后再审核"
+    return None
 
 
 @dataclass(slots=True)
@@ -16,6 +33,7 @@ class Inputs:
     # (source shown to users, path to open), sorted by source; plain strings keep this small
     files: list[tuple[str, str]] = field(default_factory=list)
     skipped: int = 0  # files in the folders that are not report files (by extension)
+    skipped_names: list[str] = field(default_factory=list)  # the first SKIPPED_NAMES of them
     missing: list[str] = field(default_factory=list)
 
 
@@ -40,6 +58,8 @@ def discover_inputs(paths: list[Path], exclude: Path | None = None) -> Inputs:
                     found.append((_posix(path), path))
                 else:
                     result.skipped += 1
+                    if len(result.skipped_names) < SKIPPED_NAMES:
+                        result.skipped_names.append(_posix(path))
         else:
             result.missing.append(str(given))
     found.sort()
@@ -75,4 +95,5 @@ def _walk(root: str, excluded: str | None) -> Iterator[tuple[str, bool]]:
             if name.startswith("."):
                 continue
             path = os.path.join(directory, name)
-            yield path, os.path.splitext(name)[1].lower() in REPORT_SUFFIXES
+            suffix = os.path.splitext(name)[1].lower()
+            yield path, suffix in REPORT_SUFFIXES or suffix in UNSUPPORTED_SUFFIXES

@@ -10,12 +10,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from auditor.agency import inside
+from auditor.batch.atomic import discard, replacing, temp_path
 from auditor.batch.records import ROW_FIELDS
 from auditor.batch.spool import ResultStore
 from auditor.errors import TemplateError
@@ -47,9 +49,9 @@ def write_findings_and_summary(
     findings_path = inside(out, out / "findings.json")
     summary_path = inside(out, out / "summary.csv")
     with (
-        open(findings_path, "w", encoding="utf-8", newline="\n") as findings,
+        replacing(findings_path) as findings,
         # UTF-8 with BOM so that Excel shows the Chinese text correctly.
-        open(summary_path, "w", encoding="utf-8-sig", newline="") as summary,
+        replacing(summary_path, encoding="utf-8-sig", newline="") as summary,
     ):
         writer = csv.writer(summary)
         writer.writerow(CSV_COLUMNS)
@@ -139,13 +141,24 @@ def js_value(value: Any) -> str:
 
 
 def write_index_data(out: Path, rows: Iterable[list[Any]]) -> tuple[int, str]:
+    """``index-data.js`` on its own (see ``write_index_html``, which writes it with the page)."""
+    target = inside(out, out / INDEX_DATA)
+    temp = temp_path(target)
+    try:
+        result = _write_index_data(temp, rows)
+        os.replace(temp, target)
+    finally:
+        discard(temp)
+    return result
+
+
+def _write_index_data(target: Path, rows: Iterable[list[Any]]) -> tuple[int, str]:
     """Stream the rows into ``index-data.js`` (a global assignment, so it loads from file://)
     one line per input; memory does not grow with the batch.
 
     Returns the number of rows and a digest of them, which the page checks so that an
     ``index.html`` next to the data file of another run says so instead of showing wrong rows.
     """
-    target = inside(out, out / INDEX_DATA)
     count = 0
     digest = hashlib.sha1()
     with open(target, "w", encoding="utf-8", newline="\n") as handle:
@@ -176,10 +189,21 @@ class _RowsMoved:
 
 
 def write_index_html(out: Path, templates: Templates, view: IndexView) -> None:
-    """``index-data.js`` first (it consumes ``view.rows``), then the page that loads it."""
-    view.count, view.digest = write_index_data(out, view.rows)
-    view.rows = _RowsMoved()  # templates never see rows: they are in the data file
-    target = inside(out, out / "index.html")
-    with open(target, "w", encoding="utf-8", newline="\n") as handle:
-        for piece in templates.stream(INDEX_HTML, index=view):
-            handle.write(piece)
+    """``index-data.js`` first (it consumes ``view.rows``), then the page that loads it.
+
+    Both go to temporary files and replace the old pair only when both are complete: a
+    template error keeps the previous index and its data.
+    """
+    data_target = inside(out, out / INDEX_DATA)
+    page_target = inside(out, out / "index.html")
+    data_temp, page_temp = temp_path(data_target), temp_path(page_target)
+    try:
+        view.count, view.digest = _write_index_data(data_temp, view.rows)
+        view.rows = _RowsMoved()  # templates never see rows: they are in the data file
+        with open(page_temp, "w", encoding="utf-8", newline="\n") as handle:
+            for piece in templates.stream(INDEX_HTML, index=view):
+                handle.write(piece)
+        os.replace(data_temp, data_target)
+        os.replace(page_temp, page_target)
+    finally:
+        discard(data_temp, page_temp)

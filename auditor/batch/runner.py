@@ -74,6 +74,7 @@ class BatchResult:
     waived: int = 0
     memos: int = 0
     skipped: int = 0
+    skipped_names: list[str] = field(default_factory=list)  # the first few skipped files
     unmatched_waivers: list[str] = field(default_factory=list)
     expired_waivers: list[str] = field(default_factory=list)
 
@@ -134,7 +135,9 @@ def run_batch(options: BatchOptions, ruleset: Any, templates: Templates) -> Batc
     )
     preloaded = worker.make_state(config, worker.backend_factory(), ruleset, templates)
     total = len(inputs.files)
-    tally = Tally(BatchResult(inputs=total, skipped=inputs.skipped))
+    tally = Tally(
+        BatchResult(inputs=total, skipped=inputs.skipped, skipped_names=inputs.skipped_names)
+    )
     store: ResultStore | None = None
     try:
         # No more processes than files (a pool of 64 for five reports only costs start-up time).

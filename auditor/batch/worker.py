@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from auditor.agency import UnsafePathError, agency_key, inside
+from auditor.batch.atomic import replacing
+from auditor.batch.discover import unsupported_reason
 from auditor.batch.records import AuditOutcome, Backend, MemoTask, Parsed, WorkerConfig
 from auditor.model import Finding, Report
 from auditor.render.env import MEMO_HTML, MEMO_MD, Templates
@@ -38,6 +40,7 @@ def backend_factory() -> Backend:
 
 def init_worker(config: WorkerConfig, preloaded: WorkerState | None = None) -> None:
     global _STATE
+    _REAL_DIRS.clear()  # a relative --out of an earlier batch in this process may differ
     if preloaded is not None:  # the parent already loaded everything (in-process run or fork)
         _STATE = preloaded
         return
@@ -70,10 +73,14 @@ def parse_one(task: tuple[int, str, str]) -> tuple[Parsed, bytes]:
     """Parse one file; never raises (a crash in the parser becomes a failed input)."""
     index, source, path = task
     state = _state()
+    unsupported = unsupported_reason(path)
     try:
-        report = state.backend.parse_path(
-            Path(path), formats=getattr(state.ruleset, "formats", None), source=source
-        )
+        if unsupported is not None:
+            report = Report(source=source, status="failed", error=unsupported)
+        else:
+            report = state.backend.parse_path(
+                Path(path), formats=getattr(state.ruleset, "formats", None), source=source
+            )
     except Exception as exc:  # noqa: BLE001  (one bad file must not stop the batch)
         report = Report(
             source=source, status="failed", error=f"读取时发生内部错误：{_one_line(exc)}"
@@ -92,29 +99,49 @@ def audit_group(task: MemoTask) -> list[AuditOutcome]:
     outcomes: list[AuditOutcome] = []
     views = []
     by_year: dict[int, Report] = {}
-    unreadable_years: set[int] = set()
+    unusable: dict[int, str] = {}  # year → why its report cannot serve as the previous year
     with open(state.config.spool / "reports.bin", "rb") as spool:
         for index, year, offset, size in task.items:
             spool.seek(offset)
             report: Report = pickle.loads(spool.read(size))
             # Unidentified files are not one agency: no carryover between them.
             previous = by_year.get(year - 1) if year is not None and task.agency else None
+            why_not = _unusable_as_previous(report)  # before auditing: that may mark it failed
             outcome, view = _audit_one(state, index, report, previous, task)
-            if view.previous_note and previous is None and year - 1 in unreadable_years:
-                view.previous_note = f"本单位 {year - 1} 年度报告无法读取，未做跨年度衔接核对。"
+            if view.previous_note and previous is None and year - 1 in unusable:
+                view.previous_note = unusable[year - 1]
             outcomes.append(outcome)
             views.append(view)
             if year is not None and report.status == "failed":
-                unreadable_years.add(year)
-            if year is not None and report.status != "failed" and year not in by_year:
+                why_not = "无法读取"
+            if year is not None and why_not is not None:
+                unusable.setdefault(year, f"本单位 {year} 年度报告{why_not}，未做跨年度衔接核对。")
+            elif year is not None and year not in by_year:
                 by_year[year] = report
             for old in [y for y in by_year if year is not None and y < year - 1]:
                 del by_year[old]
     memo = memo_view(task.agency, task.stem, views, state.config.rules_label)
     templates = state.templates
-    _write(state.config.out, f"memos/{task.stem}.md", templates.render(MEMO_MD, memo=memo))
-    _write(state.config.out, f"memos/{task.stem}.html", templates.render(MEMO_HTML, memo=memo))
+    markdown = templates.render(MEMO_MD, memo=memo)  # both rendered before either is written
+    html = templates.render(MEMO_HTML, memo=memo)
+    _write(state.config.out, f"memos/{task.stem}.md", markdown)
+    _write(state.config.out, f"memos/{task.stem}.html", html)
     return outcomes
+
+
+def _unusable_as_previous(report: Report) -> str | None:
+    """Why a report cannot be the previous year of carryover checks (None: it can).
+
+    An old-style (pre-2019) report has none of the tables carried over, and a report whose
+    tables were not read would make every carryover check fail for the tool's reason.
+    """
+    if report.status == "failed":
+        return "无法读取"
+    if report.pre_2019:
+        return "为旧式格式（2019 年以前的格式，没有统一表格）"
+    if not any(cells for rows in report.tables.values() for cells in rows.values()):
+        return "未能读取表格"
+    return None
 
 
 def _audit_one(
@@ -206,10 +233,8 @@ def _write(out: Path, relative: str, text: str) -> None:
         _REAL_DIRS[(out, folder)] = real_folder
     if "/" in name or "\\" in name or name in ("", ".", ".."):
         raise UnsafePathError(f"拒绝写入输出目录以外的路径：{relative}")
-    target = real_folder / name
-    if target.is_symlink():  # never follow a link planted in the output folder
-        target.unlink()
-    with open(target, "w", encoding="utf-8", newline="\n") as handle:
+    # Written whole or not at all; a link planted in the output folder is replaced, not followed.
+    with replacing(real_folder / name) as handle:
         handle.write(text)
 
 

@@ -9,6 +9,7 @@ import click
 
 from auditor.cli import main
 from auditor.errors import AuditorError, RuleError
+from auditor.resources import shipped_rules_dir, shipped_templates_dir
 
 FAIL_ON = ("error", "warning", "never")
 
@@ -17,8 +18,14 @@ def _fail(ctx: click.Context, exc: BaseException) -> None:
     """Print an error as Chinese lines (a traceback only with --debug) and exit 2."""
     if (ctx.obj or {}).get("debug"):
         raise exc
+    from auditor.waivers import WaiverError
+
     if isinstance(exc, RuleError):
         click.echo("规则文件有错误，未进行审核：", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+    elif isinstance(exc, WaiverError):
+        click.echo(f"豁免清单有 {len(exc.problems)} 个问题，未进行审核：", err=True)
         for problem in exc.problems:
             click.echo(f"  {problem}", err=True)
     elif isinstance(exc, AuditorError):
@@ -26,6 +33,35 @@ def _fail(ctx: click.Context, exc: BaseException) -> None:
     else:
         click.echo(f"内部错误：{type(exc).__name__}: {exc}（加 --debug 可查看详细信息）", err=True)
     ctx.exit(2)
+
+
+def local_defaults(
+    rules_dir: Path | None, templates_dir: Path | None, waivers_path: Path | None
+) -> tuple[Path | None, Path | None, Path | None, list[str]]:
+    """Options not given fall back to the current folder's rules/, templates/, waivers.yaml
+    (the layout ``audit init`` makes); also returns what was taken from there, for one line
+    of output. The shipped folders (the repository root) count as the built-in ones."""
+    local: list[str] = []
+    if rules_dir is None and _is_local(Path("rules"), shipped_rules_dir(), "*.yaml", "*.yml"):
+        rules_dir = Path("rules")
+        local.append("规则 rules/")
+    if templates_dir is None and _is_local(Path("templates"), shipped_templates_dir(), "*.j2"):
+        templates_dir = Path("templates")
+        local.append("模板 templates/")
+    if waivers_path is None and Path("waivers.yaml").is_file():
+        waivers_path = Path("waivers.yaml")
+        local.append("豁免清单 waivers.yaml")
+    return rules_dir, templates_dir, waivers_path, local
+
+
+def _is_local(folder: Path, shipped: Path, *patterns: str) -> bool:
+    """``folder`` holds files matching ``patterns`` and is not the shipped folder itself."""
+    if not folder.is_dir() or not any(any(folder.glob(p)) for p in patterns):
+        return False
+    try:
+        return folder.resolve() != shipped.resolve()
+    except OSError:
+        return True
 
 
 @main.command("run")
@@ -43,21 +79,24 @@ def _fail(ctx: click.Context, exc: BaseException) -> None:
     "rules_dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="规则目录，默认使用内置规则。 Rules folder (default: shipped rules).",
+    help="规则目录；不写时，如当前目录下有 rules/（含规则文件）就用它，否则用内置规则。"
+    " Rules folder (default: ./rules/ if it holds rule files, else the shipped rules).",
 )
 @click.option(
     "--templates",
     "templates_dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="备忘录模板目录（可只放要改的模板）。 Memo templates folder.",
+    help="备忘录模板目录（可只放要改的模板）；不写时，如当前目录下有 templates/*.j2 就用它，"
+    "否则用内置模板。 Templates folder (default: ./templates/ if it holds *.j2, else shipped).",
 )
 @click.option(
     "--waivers",
     "waivers_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="豁免清单，默认使用当前目录下的 waivers.yaml（如果有）。 Waivers file.",
+    help="豁免清单；不写时，如当前目录下有 waivers.yaml 就用它。"
+    " Waivers file (default: ./waivers.yaml if present).",
 )
 @click.option(
     "--jobs",
@@ -79,15 +118,19 @@ def run_command(ctx: click.Context, paths: tuple[Path, ...], out: Path, rules_di
     """审核一批年度报告，为每个单位写出审核意见（备忘录）。
 
     \b
-    PATHS 可以是文件或文件夹（递归查找 .txt .html .htm .pdf .md），默认 reports-in/。
+    PATHS 可以是文件或文件夹（递归查找 .txt .html .htm .pdf .md），默认 reports-in/；
+    文件夹中的 Word、WPS、OFD、Excel 等文档列为“无法审核”（请另存为 PDF、HTML 或文本）。
+    不写 --rules / --templates / --waivers 时，使用当前目录下的 rules/、templates/、
+    waivers.yaml（如果有，例如 audit init 建立的工作目录），否则用内置规则和模板。
     输出：OUT/memos/<单位>.md 和 .html（每个单位一份审核意见）、OUT/index.html（总览）、
           OUT/findings.json、OUT/summary.csv。
     退出码：0 没有达到 --fail-on 级别的问题；1 有；2 命令、规则、模板或豁免清单有错误。
 
     \b
     Audit every report under PATHS (default reports-in/) and write one memo per agency,
-    an index, findings.json and summary.csv. Exit code: 0 ok, 1 findings reach --fail-on,
-    2 usage, rule, template or waivers error.
+    an index, findings.json and summary.csv. Without --rules / --templates / --waivers,
+    ./rules/, ./templates/ and ./waivers.yaml are used when present. Exit code: 0 ok,
+    1 findings reach --fail-on, 2 usage, rule, template or waivers error.
     """
     from auditor.batch import BatchOptions, run_batch
     from auditor.batch.runner import default_jobs
@@ -96,10 +139,13 @@ def run_command(ctx: click.Context, paths: tuple[Path, ...], out: Path, rules_di
     from auditor.waivers import load_waivers
 
     try:
-        if waivers_path is None and Path("waivers.yaml").is_file():
-            waivers_path = Path("waivers.yaml")
-        waivers = load_waivers(waivers_path)
+        rules_dir, templates_dir, waivers_path, local = local_defaults(
+            rules_dir, templates_dir, waivers_path
+        )
+        if local:
+            click.echo("使用当前目录的" + "、".join(local), err=True)
         ruleset = backend_factory().load_ruleset(rules_dir)  # refuses to audit with broken rules
+        waivers = load_waivers(waivers_path, ruleset=ruleset)
         templates = Templates(templates_dir)
         options = BatchOptions(
             paths=list(paths) or [Path("reports-in")],
@@ -123,6 +169,13 @@ def run_command(ctx: click.Context, paths: tuple[Path, ...], out: Path, rules_di
         click.echo(f"豁免清单：{note}", err=True)
     if result.inputs == 0:
         click.echo("没有找到任何年报文件（.txt .html .htm .pdf .md）。", err=True)
+    if result.skipped_names:
+        more = (
+            f"（共 {result.skipped} 个，只列出前 {len(result.skipped_names)} 个）"
+            if result.skipped > len(result.skipped_names)
+            else ""
+        )
+        click.echo(f"跳过的非报告文件：{'、'.join(result.skipped_names)}{more}", err=True)
     skipped = f"（另有 {result.skipped} 个非报告文件被跳过）" if result.skipped else ""
     click.echo(
         f"审核完成：共 {result.inputs} 份文件{skipped}，已审核 {result.audited} 份，无法审核 {result.failed} 份；"
@@ -161,4 +214,5 @@ def init_command(ctx: click.Context, directory: Path, force: bool) -> None:
         return
     click.echo(f"已建立工作目录 {directory.as_posix()}：{'、'.join(created)}")
     click.echo(f"下一步：把年报放进 {(directory / 'reports-in').as_posix()}/，然后在该目录中运行：")
-    click.echo("  audit run reports-in --rules rules --templates templates --waivers waivers.yaml")
+    click.echo("  audit run reports-in")
+    click.echo("（自动使用该目录中的 rules/、templates/ 和 waivers.yaml）")

@@ -87,17 +87,101 @@ class Templates:
 
 
 def _syntax_message(exc: jinja2.TemplateSyntaxError) -> str:
+    """``FILE:LINE: 模板语法错误：中文说明（Jinja：original）`` — Chinese first for common cases."""
     where = exc.filename or exc.name or "模板"
-    return f"{where}:{exc.lineno}: 模板语法错误：{exc.message}"
+    english = exc.message or ""
+    explanation = _explain_syntax(english, exc.source)
+    if explanation:
+        return f"{where}:{exc.lineno}: 模板语法错误：{explanation}（Jinja：{english}）"
+    return f"{where}:{exc.lineno}: 模板语法错误：{english}"
+
+
+def _explain_syntax(english: str, source: str | None) -> str | None:
+    if english.startswith("Unexpected end of template"):
+        start = _unclosed_block(source) if source is not None else None
+        block = re.search(r"innermost block that needs to be closed is '(\w+)'", english)
+        need = f"（这里需要 {{% end{block.group(1)} %}}）" if block else ""
+        where = f"从第 {start[0]} 行开始的 {{% {start[1]} %}} 块" if start else "未结束的块"
+        return f"模板在结尾处缺少结束标记（如 {{% endfor %}} / {{% endif %}}），请检查{where}{need}"
+    match = re.match(r"Encountered unknown tag '(\w+)'", english)
+    if match:
+        tag = match.group(1)
+        inner = re.search(r"innermost block that needs to be closed is '(\w+)'", english)
+        if inner:
+            return (
+                f"这里的 {{% {tag} %}} 与前面的块不配对："
+                f"应先用 {{% end{inner.group(1)} %}} 结束 {{% {inner.group(1)} %}} 块"
+            )
+        if tag.startswith("end"):
+            return f"多余的结束标记 {{% {tag} %}}：前面没有对应的开始标记（或开始标记拼错了）"
+        return f"不认识的标记 {{% {tag} %}}（常用的有 for、if、elif、else、set）"
+    for pattern, text in _SYNTAX_EXPLANATIONS:
+        found = re.match(pattern, english)
+        if found:
+            return text.format(*found.groups())
+    return None
+
+
+# (Jinja's message, Chinese explanation); ``{0}`` is the first group of the pattern.
+_SYNTAX_EXPLANATIONS = (
+    (r"unexpected '([}\])])'", "括号不配对：“{0}” 多了或前面少了一个（{{{{ … }}}} 和 {{% … %}} 都要成对书写）"),
+    (r"unexpected end of template", "模板在结尾处缺少 }}}} 或 %}}（标记没有写完）"),
+    (r"expected token 'end of print statement', got '(.*)'",
+     "{{{{ … }}}} 中的写法有误（在 “{0}” 处）：一个 {{{{ }}}} 里只能写一个字段"),
+    (r"expected token 'end of statement block', got '(.*)'",
+     "{{% … %}} 中的写法有误（在 “{0}” 处）"),
+    (r"expected token '(.*)', got", "标记写法不完整：缺少 “{0}”"),
+    (r"expected name or number", "“.” 后面应是字段名"),
+    (r"unexpected char", "有无法识别的字符（引号或括号可能没有配对）"),
+    (r"No filter named '(.*)'", "没有名为 “{0}” 的过滤器（“|” 后面的名称拼错了？）"),
+    (r"No test named '(.*)'", "没有名为 “{0}” 的判断（is 后面的名称拼错了？）"),
+)  # fmt: skip
+_BLOCK_TAGS = frozenset(
+    {"for", "if", "macro", "call", "filter", "with", "block", "raw", "autoescape"}
+)
+
+
+def _unclosed_block(source: str) -> tuple[int, str] | None:
+    """(line, tag) of the innermost block never closed, found by lexing the template."""
+    stack: list[tuple[int, str]] = []
+    expect_name = False
+    try:
+        for lineno, token, value in jinja2.Environment().lex(source):
+            if token == "block_begin":
+                expect_name = True
+                continue
+            if expect_name and token == "name":
+                if value in _BLOCK_TAGS:
+                    stack.append((lineno, value))
+                elif value.startswith("end") and stack and stack[-1][1] == value[3:]:
+                    stack.pop()
+            if token != "whitespace":
+                expect_name = False
+    except jinja2.TemplateSyntaxError:
+        return None
+    return stack[-1] if stack else None
+
+
+_FIELD_PATTERNS = (
+    re.compile(r"has no attribute '([^']+)'"),
+    re.compile(r"^'([^']+)' is undefined"),
+    re.compile(r"has no element '?([^']+)'?"),
+)
 
 
 def _runtime_message(name: str, exc: BaseException) -> str:
     where = _template_frame(exc.__traceback__) or name
+    if isinstance(exc, TemplateError):  # raised on purpose while rendering (e.g. index.rows)
+        return f"{where}: {exc}"
     if isinstance(exc, jinja2.UndefinedError):
-        what = f"模板使用了不存在的字段（{exc.message}）"
-    else:
-        what = f"模板渲染出错（{type(exc).__name__}: {exc}）"
-    return f"{where}: {what}"
+        text = exc.message or ""
+        field = next((m.group(1) for p in _FIELD_PATTERNS if (m := p.search(text))), None)
+        if field is not None:
+            return f"{where}: 模板中使用了不存在的字段 “{field}”（可用字段见 templates/README.md）"
+        return f"{where}: 模板中使用了不存在的字段（{text}；可用字段见 templates/README.md）"
+    return (
+        f"{where}: 模板运行出错（{type(exc).__name__}: {exc}）；模板里只摆放准备好的字段，不做计算"
+    )
 
 
 def _template_frame(tb: Any) -> str | None:

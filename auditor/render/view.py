@@ -35,9 +35,10 @@ class FindingView:
     basis: str
     advice: str
     location: list[str]
-    expected: str | None
+    expected: str | None  # only for numeric checks (NUMERIC_KINDS); else None
     actual: str | None
     consequences: list[str]
+    values: str = ""  # "应为 X，实为 Y" for numeric checks, else empty
     waiver_reason: str | None = None
     waiver_approved_by: str | None = None
     waiver_expires: str | None = None
@@ -70,6 +71,8 @@ class ReportView:
     verdict: str
     verdict_class: str  # "failed" | "error" | "warning" | "ok"
     verdict_short: str
+    # Some checks were not done: the tool could not read some cells (``parse`` findings).
+    incomplete: bool
     counts: dict[str, int]
     count_text: str
     groups: list[SeverityGroup]
@@ -122,8 +125,21 @@ def text_value(value: Any) -> str | None:
     return " ".join(str(value).split())
 
 
+# Checks whose expected / actual are numbers worth printing as "数值：应为 X，实为 Y". Other
+# kinds (pattern, deadline, section…) already quote what they found in the message.
+NUMERIC_KINDS = frozenset({"identity", "range", "crosscheck", "carryover"})
+
+
 def finding_view(finding: Finding, report: Report | None, labels: LabelBook) -> FindingView:
     waiver = finding.waiver or {}
+    numeric = finding.kind in NUMERIC_KINDS
+    expected = text_value(finding.expected) if numeric else None
+    actual = text_value(finding.actual) if numeric else None
+    values = (
+        f"应为 {expected if expected is not None else '—'}，实为 {actual if actual is not None else '—'}"
+        if expected is not None or actual is not None
+        else ""
+    )
     return FindingView(
         rule=finding.rule,
         title=finding.title or finding.rule,
@@ -134,9 +150,10 @@ def finding_view(finding: Finding, report: Report | None, labels: LabelBook) -> 
         basis=finding.basis,
         advice=finding.advice,
         location=location_parts(finding, report, labels),
-        expected=text_value(finding.expected),
-        actual=text_value(finding.actual),
+        expected=expected,
+        actual=actual,
         consequences=list(finding.consequences),
+        values=values,
         waiver_reason=waiver.get("reason"),
         waiver_approved_by=waiver.get("approved_by"),
         waiver_expires=waiver.get("expires"),
@@ -177,13 +194,14 @@ def count_text(counts: dict[str, int], waived: int) -> str:
     return f"{text}，已豁免 {waived}" if waived else text
 
 
-def short_verdict(verdict_class: str, counts: dict[str, int]) -> str:
+def short_verdict(verdict_class: str, counts: dict[str, int], unread: int = 0) -> str:
     if verdict_class == "failed":
         return "无法审核"
+    extra = f"（{unread} 项未能读出）" if unread else ""
     if verdict_class == "error":
-        return f"{counts['error']} 项错误"
+        return f"{counts['error']} 项错误" + (f"（另有 {unread} 项未能读出）" if unread else "")
     if verdict_class == "warning":
-        return f"{counts['warning']} 项警告"
+        return f"{counts['warning']} 项警告{extra}"
     return "未发现问题"
 
 
@@ -196,14 +214,42 @@ def verdict_class(status: str, errors: int, warnings: int) -> str:
     return "warning" if warnings else "ok"
 
 
-def verdict_for(status: str, error: str | None, counts: dict[str, int]) -> tuple[str, str]:
+UNREAD_NOTE = "是本工具未能读出的数值，相关检查未进行，请对照原文核对"
+
+
+def verdict_for(
+    status: str, error: str | None, counts: dict[str, int], unread: dict[str, int] | None = None
+) -> tuple[str, str]:
+    """The verdict sentence and class. ``unread`` counts, per severity, the ``parse`` findings
+    (cells the tool could not read): they are the tool's gap, not the agency's fault, so the
+    sentence says the audit is incomplete there instead of blaming the report."""
     kind = verdict_class(status, counts.get("error", 0), counts.get("warning", 0))
+    unread = unread or {}
     if kind == "failed":
         return f"无法审核：{error or '文件无法读取'}", kind
     if kind == "error":
-        return f"不符合要求：发现 {counts['error']} 项错误，需要更正后重新发布。", kind
+        errors, unread_errors = counts["error"], unread.get("error", 0)
+        text = f"不符合要求：发现 {errors} 项错误，需要更正后重新发布"
+        if unread_errors:
+            text += f"（其中 {unread_errors} 项{UNREAD_NOTE}）"
+        unread_warnings = unread.get("warning", 0)
+        if unread_warnings:
+            text += f"；另有 {unread_warnings} 项警告{UNREAD_NOTE}"
+        return text + "。", kind
     if kind == "warning":
-        return f"基本符合要求：有 {counts['warning']} 项警告，请核实。", kind
+        warnings, unread_warnings = counts["warning"], unread.get("warning", 0)
+        if unread_warnings == warnings:
+            return (
+                f"审核不完整：有 {warnings} 项数值本工具未能读出，相关检查未进行，"
+                "请对照原文核对；其余检查未发现问题。",
+                kind,
+            )
+        if unread_warnings:
+            return (
+                f"基本符合要求：有 {warnings} 项警告，请核实；其中 {unread_warnings} 项{UNREAD_NOTE}。",
+                kind,
+            )
+        return f"基本符合要求：有 {warnings} 项警告，请核实。", kind
     return "未发现问题。", kind
 
 
@@ -222,9 +268,12 @@ def report_view(
 ) -> ReportView:
     status = "failed" if report.status == "failed" else "audited"
     counts = {s: 0 for s in SEVERITY_ORDER}
+    unread: dict[str, int] = {}
     for finding in active:
         counts[finding.severity] = counts.get(finding.severity, 0) + 1
-    verdict, verdict_class = verdict_for(status, report.error, counts)
+        if finding.kind == "parse":
+            unread[finding.severity] = unread.get(finding.severity, 0) + 1
+    verdict, verdict_class = verdict_for(status, report.error, counts, unread)
     verdict = _with_waived(verdict, len(waived))
     by_severity: dict[str, list[FindingView]] = {s: [] for s in SEVERITY_ORDER}
     fired: dict[str, str] = {}
@@ -265,7 +314,10 @@ def report_view(
         error=report.error,
         verdict=verdict,
         verdict_class=verdict_class,
-        verdict_short=short_verdict(verdict_class, counts),
+        verdict_short=short_verdict(
+            verdict_class, counts, unread.get("error", 0) + unread.get("warning", 0)
+        ),
+        incomplete=bool(unread.get("error") or unread.get("warning")),
         counts=counts,
         count_text=count_text(counts, len(waived)),
         groups=groups,
@@ -309,7 +361,13 @@ def memo_view(
     if len(reports) == 1:
         verdict = reports[0].verdict
     else:
-        verdict = f"共审核 {len(reports)} 份报告：" + "，".join(parts) + "。"
+        incomplete = sum(1 for r in reports if r.incomplete and r.verdict_class != "failed")
+        note = (
+            f"；其中 {incomplete} 份有本工具未能读出的数值，相关检查未进行，请对照原文核对"
+            if incomplete
+            else ""
+        )
+        verdict = f"共审核 {len(reports)} 份报告：" + "，".join(parts) + note + "。"
     worst = next(
         (c for c in ("error", "failed", "warning") if any(r.verdict_class == c for r in reports)),
         "ok",
