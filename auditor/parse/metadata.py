@@ -61,8 +61,15 @@ def find_title(lines: list[str]) -> tuple[str | None, int | None]:
     """Agency and year from the title line (or a title wrapped over two lines)."""
     # Titles are short: only the first 200 characters of a line can hold one (a run-on page
     # may be a single line of megabytes).
-    head = [_MARKUP.sub("", compact_normalized(line[:200])) for line in lines[:60] if line.strip()]
-    pairs = [a + b for a, b in zip(head, head[1:], strict=False)]
+    raw = [line[:200] for line in lines[:60] if line.strip()]
+    # Only a line that ends the title (…报告) or the line just before it can hold one.
+    wanted = {i for i, line in enumerate(raw) if "告" in line}
+    wanted |= {i - 1 for i in wanted if i > 0}
+    head = [
+        _MARKUP.sub("", compact_normalized(line)) if i in wanted else ""
+        for i, line in enumerate(raw)
+    ]
+    pairs = [a + b for a, b in zip(head, head[1:], strict=False) if a and b]
     year_only: int | None = None
     for candidate in head + pairs:
         for pattern in (_TITLE_AGENCY_FIRST, _TITLE_YEAR_FIRST):
